@@ -1,0 +1,73 @@
+#pragma once
+// The backend interface: the only door from ops/ to kernels. Ops validate arguments, compute
+// output shapes and dtypes, allocate outputs, and call one of these. Inputs arrive already
+// broadcast (expanded views with zero strides) and in the compute dtype unless stated.
+#include <cstdint>
+#include <optional>
+
+#include "descent/core/scalar.h"
+#include "descent/core/tensor.h"
+
+namespace descent::backend {
+
+enum class UnaryOp : uint8_t {
+  Neg, Abs, Sign, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Square, Reciprocal, Sigmoid, Tanh, Relu,
+  Sin, Cos, Floor, Ceil, Round,
+  // predicates: output dtype bool
+  LogicalNot, IsNan, IsInf, IsFinite,
+};
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, Pow, Minimum, Maximum,
+  // comparisons and logic: output dtype bool
+  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+};
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+
+/// Kernels for one device.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// out[...] = value.
+  virtual void fill(const Tensor& out, Scalar value) = 0;
+  /// dst[...] = cast(src[...]); src has dst's shape (possibly expanded), any dtype.
+  virtual void copy(const Tensor& dst, const Tensor& src) = 0;
+  /// out = op(in); in and out have the same shape and dtype (bool out for predicates).
+  virtual void unary(UnaryOp op, const Tensor& in, const Tensor& out) = 0;
+  /// out = op(a, b); a and b have out's shape and share a dtype (bool out for comparisons).
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  /// out = a + alpha * b (fused axpy form of add/sub).
+  virtual void add_scaled(const Tensor& a, const Tensor& b, Scalar alpha, const Tensor& out) = 0;
+  /// out = cond ? a : b; cond is bool.
+  virtual void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  /// out = clamp(in, lo, hi).
+  virtual void clamp(const Tensor& in, std::optional<Scalar> lo, std::optional<Scalar> hi, const Tensor& out) = 0;
+  /// out (keepdim shape) = reduction of in over `dims` (sorted, non-negative). Sum/Prod
+  /// accumulate in out's dtype (at least double precision internally for floats).
+  virtual void reduce(ReduceOp op, const Tensor& in, const Dims& dims, const Tensor& out) = 0;
+  /// Max or min along dim with the index of the first extreme (NaN counts as the extreme).
+  virtual void arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values,
+                          const Tensor& indices) = 0;
+  /// Inclusive prefix sum along dim.
+  virtual void cumsum(const Tensor& in, int64_t dim, const Tensor& out) = 0;
+  /// out[M,N] = alpha * a[M,K] @ b[K,N] + beta * out. Any strides; float dtypes go to BLAS.
+  virtual void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) = 0;
+  /// out = in.index_select(dim, index); index is int64 1-D and already range-checked.
+  virtual void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) = 0;
+  /// out = in.gather(dim, index); index is int64 and range-checked.
+  virtual void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) = 0;
+  /// out.scatter_(dim, index, src) or scatter_add_ when accumulate.
+  virtual void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) = 0;
+  /// Writes the elements of in where mask is true, in row-major order, into 1-D out (sized by the caller).
+  virtual void masked_select(const Tensor& in, const Tensor& mask, const Tensor& out) = 0;
+  /// Fills out with uniform [lo, hi) numbers from counters offset.. of seed.
+  virtual void uniform(const Tensor& out, double lo, double hi, uint64_t seed, uint64_t offset) = 0;
+  /// Fills out with normal(mean, std) numbers from counters offset.. of seed.
+  virtual void normal(const Tensor& out, double mean, double std, uint64_t seed, uint64_t offset) = 0;
+  /// Fills out with integers uniform in [lo, hi).
+  virtual void randint(const Tensor& out, int64_t lo, int64_t hi, uint64_t seed, uint64_t offset) = 0;
+};
+
+/// The backend serving a device.
+Backend& get(Device device);
+
+}  // namespace descent::backend

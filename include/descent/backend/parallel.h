@@ -1,0 +1,21 @@
+#pragma once
+// The intra-op thread pool. parallel_for splits [begin, end) into at most num_threads chunks of at
+// least `grain` iterations, so small work stays on the calling thread and pays no wake-up.
+#include <cstdint>
+#include <functional>
+
+namespace descent {
+
+/// Number of threads intra-op parallelism uses (default: hardware concurrency, or DESCENT_NUM_THREADS).
+int get_num_threads();
+/// Sets the thread count for descent and for the BLAS it calls.
+void set_num_threads(int n);
+/// True inside a parallel_for body (nested parallel_for calls then run inline).
+bool in_parallel_region();
+
+/// Calls fn(chunk_begin, chunk_end) over [begin, end); chunks are at least `grain` long.
+/// Exceptions thrown by any chunk are rethrown in the caller after all chunks finish.
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn);
+
+}  // namespace descent

@@ -1,0 +1,29 @@
+#pragma once
+// The CPU implementation of backend::Backend (private to src/backend/cpu).
+#include "descent/backend/backend.h"
+
+namespace descent::backend::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  void fill(const Tensor& out, Scalar value) override;
+  void copy(const Tensor& dst, const Tensor& src) override;
+  void unary(UnaryOp op, const Tensor& in, const Tensor& out) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void add_scaled(const Tensor& a, const Tensor& b, Scalar alpha, const Tensor& out) override;
+  void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void clamp(const Tensor& in, std::optional<Scalar> lo, std::optional<Scalar> hi, const Tensor& out) override;
+  void reduce(ReduceOp op, const Tensor& in, const Dims& dims, const Tensor& out) override;
+  void arg_reduce(bool is_max, const Tensor& in, int64_t dim, const Tensor& values, const Tensor& indices) override;
+  void cumsum(const Tensor& in, int64_t dim, const Tensor& out) override;
+  void gemm(const Tensor& a, const Tensor& b, const Tensor& out, double alpha, double beta) override;
+  void index_select(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void gather(const Tensor& in, int64_t dim, const Tensor& index, const Tensor& out) override;
+  void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) override;
+  void masked_select(const Tensor& in, const Tensor& mask, const Tensor& out) override;
+  void uniform(const Tensor& out, double lo, double hi, uint64_t seed, uint64_t offset) override;
+  void normal(const Tensor& out, double mean, double std, uint64_t seed, uint64_t offset) override;
+  void randint(const Tensor& out, int64_t lo, int64_t hi, uint64_t seed, uint64_t offset) override;
+};
+
+}  // namespace descent::backend::cpu

@@ -1,0 +1,171 @@
+// A fixed pool of worker threads serving parallel_for. One parallel_for runs on the pool at a
+// time; a second caller (another user thread, or a nested call) runs its loop inline instead,
+// which keeps DataLoader worker threads and nested kernels free of deadlocks.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "descent/backend/parallel.h"
+#include "descent/core/error.h"
+
+extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+
+namespace descent {
+namespace {
+
+thread_local bool tl_in_parallel = false;
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int nthreads) : nthreads_(nthreads) {
+    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this] { worker_loop(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_start_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  int size() const { return nthreads_; }
+
+  // Runs task(i) for i in [0, ntasks) on the pool and the caller; returns after all finish.
+  void run(int ntasks, const std::function<void(int)>& task) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      task_ = &task;
+      ntasks_ = ntasks;
+      remaining_ = ntasks;
+      error_ = nullptr;
+      ++generation_;
+      next_.store((generation_ & 0xffffffffu) << 32);
+    }
+    cv_start_.notify_all();
+    work(generation_);
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_done_.wait(lk, [&] { return remaining_ == 0; });
+    task_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+  std::mutex dispatch_mu;  // held by the one caller using the pool
+
+ private:
+  // Claims task indices of generation `gen` until none is left; a worker that wakes late for an
+  // old generation claims nothing from a newer one.
+  void work(uint64_t gen) {
+    tl_in_parallel = true;
+    for (;;) {
+      uint64_t c = next_.load();
+      if ((c >> 32) != (gen & 0xffffffffu) || static_cast<int>(c & 0xffffffffu) >= ntasks_.load()) break;
+      if (!next_.compare_exchange_weak(c, c + 1)) continue;
+      int i = static_cast<int>(c & 0xffffffffu);
+      try {
+        (*task_.load())(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> g(mu_);
+      if (--remaining_ == 0) cv_done_.notify_all();
+    }
+    tl_in_parallel = false;
+  }
+  void worker_loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_start_.wait(lk, [&] { return stop_ || (generation_ != seen && task_ != nullptr); });
+        if (stop_) return;
+        seen = generation_;
+      }
+      work(seen);
+    }
+  }
+
+  int nthreads_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_start_, cv_done_;
+  std::atomic<const std::function<void(int)>*> task_{nullptr};
+  std::atomic<int> ntasks_{0};
+  std::atomic<uint64_t> next_{0};
+  int remaining_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+};
+
+int default_threads() {
+  if (const char* e = std::getenv("DESCENT_NUM_THREADS")) {
+    int n = std::atoi(e);
+    if (n > 0) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(hc);
+}
+
+std::mutex g_pool_mu;
+std::shared_ptr<ThreadPool> g_pool;
+
+std::shared_ptr<ThreadPool> pool() {
+  std::lock_guard<std::mutex> g(g_pool_mu);
+  if (!g_pool) {
+    int n = default_threads();
+    if (openblas_set_num_threads) openblas_set_num_threads(n);
+    g_pool = std::make_shared<ThreadPool>(n);
+  }
+  return g_pool;
+}
+
+}  // namespace
+
+int get_num_threads() { return pool()->size(); }
+
+void set_num_threads(int n) {
+  DESCENT_CHECK(n >= 1, "set_num_threads: expected a positive thread count, got ", n);
+  std::lock_guard<std::mutex> g(g_pool_mu);
+  if (g_pool && g_pool->size() == n) return;
+  g_pool = std::make_shared<ThreadPool>(n);
+  if (openblas_set_num_threads) openblas_set_num_threads(n);
+}
+
+bool in_parallel_region() { return tl_in_parallel; }
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn) {
+  if (end <= begin) return;
+  int64_t n = end - begin;
+  grain = std::max<int64_t>(grain, 1);
+  if (tl_in_parallel || n <= grain) {
+    fn(begin, end);
+    return;
+  }
+  auto p = pool();
+  int64_t nchunks = std::min<int64_t>(p->size(), (n + grain - 1) / grain);
+  if (nchunks <= 1) {
+    fn(begin, end);
+    return;
+  }
+  std::unique_lock<std::mutex> lk(p->dispatch_mu, std::try_to_lock);
+  if (!lk.owns_lock()) {  // another thread is using the pool: run here
+    fn(begin, end);
+    return;
+  }
+  int64_t chunk = (n + nchunks - 1) / nchunks;
+  std::function<void(int)> task = [&](int i) {
+    int64_t b = begin + i * chunk;
+    int64_t e = std::min(end, b + chunk);
+    if (b < e) fn(b, e);
+  };
+  p->run(static_cast<int>(nchunks), task);
+}
+
+}  // namespace descent
