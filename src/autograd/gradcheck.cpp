@@ -75,9 +75,9 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
       {
         NoGradGuard ng;
         *p = orig + eps;
-        yp = fn(inputs).detach().to(DType::Float64).contiguous();
+        yp = fn(inputs).detach().to(DType::Float64, /*copy=*/true).contiguous();
         *p = orig - eps;
-        ym = fn(inputs).detach().to(DType::Float64).contiguous();
+        ym = fn(inputs).detach().to(DType::Float64, /*copy=*/true).contiguous();
         *p = orig;
       }
       const double* pp = yp.data_ptr<double>();
