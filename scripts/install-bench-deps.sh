@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what only the benchmark comparison (bench/run.sh) needs: the two reference programs
-# (libtorch's C++ frontend and PyTorch from Python), the Fashion-MNIST data they train on, and
-# GNU time for peak-RSS figures. Idempotent: packages already installed are skipped, and nothing
+# (libtorch's C++ frontend and PyTorch from Python), the Fashion-MNIST data they train on, GNU
+# time for peak-RSS figures, and Google Benchmark (without it CMake skips bench/ altogether). Idempotent: packages already installed are skipped, and nothing
 # runs apt-get when all of them are present. The tests never need any of this.
 set -euo pipefail
 
-packages=(libtorch-dev python3-torch dataset-fashion-mnist time)
+packages=(libtorch-dev python3-torch dataset-fashion-mnist time libbenchmark-dev)
 
 missing=()
 for p in "${packages[@]}"; do

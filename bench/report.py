@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Turns one bench/run.sh run (JSON lines + `/usr/bin/time -v` logs per program and round) into
+the comparison table on stdout and a JSON file.
+
+Each program prints {"bench": NAME, "value": X} per line. Per figure, the best value over the
+rounds is kept (highest for rates, lowest for times and memory): on a shared machine noise only
+ever makes a figure worse, so the best round is the least disturbed one. All raw values are kept
+in the JSON as well.
+
+  report.py RUN_DIR --rounds N --threads T --json OUT.json
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+
+PROGRAMS = [("descent", "descent"), ("libtorch", "libtorch"), ("pytorch", "PyTorch")]
+
+# Figures in table order: (name, unit, note). Unknown names a program prints are appended.
+FIGURES = [
+    ("small_add_overhead_us", "us/call", ""),
+    ("sgemm_256_gflops", "GFLOP/s", ""),
+    ("sgemm_1024_gflops", "GFLOP/s", ""),
+    ("sgemm_2048_gflops", "GFLOP/s", ""),
+    ("openblas_sgemm_256_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
+    ("openblas_sgemm_1024_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
+    ("openblas_sgemm_2048_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
+    ("mlp_train_samples_per_s", "samples/s", "needs nn layers (later issue)"),
+    ("mlp_infer_batch1_us", "us/call", "needs nn layers (later issue)"),
+    ("mlp_infer_10k_samples_per_s", "samples/s", "needs nn layers (later issue)"),
+    ("cnn_train_samples_per_s", "samples/s", "needs nn layers (later issue)"),
+    ("cnn_infer_batch1_us", "us/call", "needs nn layers (later issue)"),
+    ("cnn_infer_10k_samples_per_s", "samples/s", "needs nn layers (later issue)"),
+]
+# Per-process figures from /usr/bin/time -v; each program does different work (descent has no
+# training yet), so these are shown for information and get no ratio.
+PROCESS_FIGURES = [
+    ("peak_rss_mib", "MiB", "whole process, different work per program"),
+    ("wall_s", "s", "whole process, different work per program"),
+]
+
+
+def lower_is_better(name):
+    return name.endswith("_us") or name in ("peak_rss_mib", "wall_s")
+
+
+def best(values, name):
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    if not vals:
+        return None
+    return min(vals) if lower_is_better(name) else max(vals)
+
+
+def parse_jsonl(path):
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                obj = json.loads(line)
+                out[str(obj["bench"])] = float(obj["value"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out
+
+
+def parse_time(path):
+    """Peak RSS (MiB), wall seconds and exit status from a `/usr/bin/time -v -o` file."""
+    out = {"exit_status": None}
+    if not os.path.exists(path):
+        return out
+    text = open(path).read()
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    if m:
+        out["peak_rss_mib"] = int(m.group(1)) / 1024.0
+    m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", text)
+    if m:
+        secs = 0.0
+        for part in m.group(1).split(":"):
+            secs = secs * 60 + float(part)
+        out["wall_s"] = secs
+    m = re.search(r"Exit status: (\d+)", text)
+    if m:
+        out["exit_status"] = int(m.group(1))
+    return out
+
+
+def fmt(v, name):
+    if v is None:
+        return "n/a"
+    if name.endswith("_us"):
+        return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+    if name in ("peak_rss_mib", "wall_s"):
+        return f"{v:.1f}"
+    return f"{v:,.1f}"
+
+
+def ratio_vs_libtorch(name, d, l):
+    """>1 means descent is better, whichever way the figure points."""
+    if d is None or l is None or d <= 0 or l <= 0:
+        return None
+    return l / d if lower_is_better(name) else d / l
+
+
+def target_of(name, best_vals):
+    """The foundation issue's targets: (text, met or None)."""
+    d = best_vals["descent"].get(name)
+    if name == "small_add_overhead_us":
+        l = best_vals["libtorch"].get(name)
+        if d is None or l is None:
+            return "<= 0.25x libtorch time", None
+        frac = d / l
+        return f"<= 0.25x libtorch time: {frac:.2f}x", frac <= 0.25
+    if name == "sgemm_2048_gflops":
+        o = best_vals["descent"].get("openblas_sgemm_2048_gflops")
+        if d is None or o is None:
+            return ">= 0.9x OpenBLAS direct", None
+        frac = d / o
+        return f">= 0.9x OpenBLAS direct: {frac:.2f}x", frac >= 0.9
+    if name.startswith("sgemm_"):  # for information, no target
+        o = best_vals["descent"].get("openblas_" + name)
+        if d is not None and o is not None:
+            return f"(info) {d / o:.2f}x OpenBLAS direct", None
+    return "", None
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def git_rev(repo):
+    try:
+        rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir")
+    ap.add_argument("--rounds", type=int, required=True)
+    ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--repo", default=".")
+    ap.add_argument("--load", default="", help="load average seen at the start, for the record")
+    args = ap.parse_args()
+
+    raw = {p: {} for p, _ in PROGRAMS}        # program -> figure -> [value per round]
+    failures = []
+    for prog, _ in PROGRAMS:
+        for r in range(1, args.rounds + 1):
+            figs = parse_jsonl(os.path.join(args.run_dir, f"{prog}-{r}.jsonl"))
+            t = parse_time(os.path.join(args.run_dir, f"{prog}-{r}.time"))
+            if t["exit_status"] not in (0, None) or not figs:
+                failures.append({"program": prog, "round": r, "exit_status": t["exit_status"],
+                                 "stderr": os.path.join(args.run_dir, f"{prog}-{r}.err")})
+            for k in ("peak_rss_mib", "wall_s"):
+                if k in t:
+                    figs[k] = t[k]
+            for k, v in figs.items():
+                raw[prog].setdefault(k, []).append(v)
+
+    names = [f for f, _, _ in FIGURES]
+    extra = sorted({k for p in raw.values() for k in p} - set(names) - {f for f, _, _ in PROCESS_FIGURES})
+    figures = FIGURES + [(e, "", "") for e in extra] + PROCESS_FIGURES
+    best_vals = {p: {k: best(v, k) for k, v in raw[p].items()} for p, _ in PROGRAMS}
+
+    rows = []
+    for name, unit, note in figures:
+        vals = {p: best_vals[p].get(name) for p, _ in PROGRAMS}
+        if all(v is None for v in vals.values()):
+            continue
+        is_process = name in ("peak_rss_mib", "wall_s")
+        ratio = None if is_process else ratio_vs_libtorch(name, vals["descent"], vals["libtorch"])
+        target, met = target_of(name, best_vals)
+        rows.append({"figure": name, "unit": unit, "better": "lower" if lower_is_better(name) else "higher",
+                     "descent": vals["descent"], "libtorch": vals["libtorch"], "pytorch": vals["pytorch"],
+                     "ratio_vs_libtorch": ratio, "target": target or None, "target_met": met, "note": note or None,
+                     "raw": {p: raw[p].get(name, []) for p, _ in PROGRAMS}})
+
+    # The table.
+    head = ["figure", "unit", "descent", "libtorch", "PyTorch", "ratio", "target"]
+    table = []
+    for row in rows:
+        name = row["figure"]
+        if row["ratio_vs_libtorch"] is not None:
+            ratio = f"{row['ratio_vs_libtorch']:.2f}x"
+        else:
+            ratio = "-"
+        target = row["target"] or ""
+        if row["target_met"] is not None:
+            target += "  MET" if row["target_met"] else "  NOT MET"
+        if not target and row["note"]:
+            target = "(" + row["note"] + ")"
+        table.append([name, row["unit"], fmt(row["descent"], name), fmt(row["libtorch"], name),
+                      fmt(row["pytorch"], name), ratio, target])
+    widths = [max(len(str(r[i])) for r in [head] + table) for i in range(len(head))]
+    right = {2, 3, 4, 5}
+
+    def line(cells):
+        return "  ".join(str(c).rjust(widths[i]) if i in right else str(c).ljust(widths[i])
+                         for i, c in enumerate(cells)).rstrip()
+
+    print()
+    print(f"descent vs references: {args.threads} threads, best of {args.rounds} round(s), "
+          f"descent {git_rev(args.repo) or '?'}, {cpu_model()}, load at start {args.load or '?'}")
+    print("ratio = descent vs libtorch, oriented so that > 1 means descent is better "
+          "(libtorch/descent for times, descent/libtorch for rates); n/a = figure not produced")
+    print(line(head))
+    print(line(["-" * w for w in widths]))
+    for r in table:
+        print(line(r))
+    if failures:
+        print()
+        for f in failures:
+            print(f"WARNING: {f['program']} round {f['round']} failed or printed nothing "
+                  f"(exit {f['exit_status']}); see {f['stderr']}")
+
+    result = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "descent_commit": git_rev(args.repo),
+        "host": platform.node(),
+        "cpu": cpu_model(),
+        "nproc": os.cpu_count(),
+        "load_at_start": args.load,
+        "threads": args.threads,
+        "rounds": args.rounds,
+        "aggregate": "best over rounds (max for rates, min for times and memory)",
+        "ratio_orientation": "> 1 means descent is better than libtorch",
+        "rows": rows,
+        "failures": failures,
+        "raw_dir": os.path.abspath(args.run_dir),
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print(f"\nwritten: {args.json}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
