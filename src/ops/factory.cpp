@@ -1,6 +1,7 @@
 // Factories and type promotion.
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "common.h"
 
@@ -29,6 +30,8 @@ Tensor empty_strided(const Shape& sizes, const Shape& strides, TensorOptions opt
     DESCENT_CHECK(strides[i] >= 0, "empty_strided: negative stride ", strides[i]);
     span += (sizes[i] - 1) * strides[i];
   }
+  DESCENT_CHECK(span <= std::numeric_limits<int64_t>::max() / static_cast<int64_t>(itemsize(dt)),
+                "empty: shape ", sizes, " needs more memory than can be addressed");
   const size_t nbytes = static_cast<size_t>(span) * itemsize(dt);
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(nbytes);
@@ -124,7 +127,8 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions opts) {
   DESCENT_DISPATCH_NUMERIC(*o.dtype_, "linspace", [&] {
     scalar_t* p = t.data_ptr<scalar_t>();
     // Symmetric evaluation (from both ends) as PyTorch does, so the last value is exactly `end`.
-    const int64_t half = steps / 2;
+    // One step is `start` (torch.linspace(a, b, 1) == [a]), which the end-anchored half would miss.
+    const int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; ++i)
       p[i] = static_cast<scalar_t>(i < half ? start + step * double(i) : end - step * double(steps - 1 - i));
   });
@@ -249,7 +253,8 @@ Tensor tensor(const NestedList& values, TensorOptions opts) {
   DType kind = DType::Bool;
   int64_t leaf_depth = -1;
   nested_shape(values, 0, shape, kind, leaf_depth);
-  const DType inferred = kind == DType::Float64 ? default_dtype() : kind;
+  // No number at all (an empty list) gives the default float dtype, as torch.tensor([]) does.
+  const DType inferred = (kind == DType::Float64 || leaf_depth < 0) ? default_dtype() : kind;
   Tensor t;
   if (inferred == DType::Int64) {  // integers copied exactly (doubles lose precision above 2^53)
     std::vector<int64_t> iv;
