@@ -63,6 +63,12 @@ Tensor& inplace(Tensor& self, const Tensor* other, const char* name, Direct dire
   return self;
 }
 
+// An integral tensor cannot take a floating alpha (the scaled operand would be truncated silently).
+void check_inplace_alpha(const Tensor& self, Scalar alpha, const char* name) {
+  DESCENT_CHECK(self.is_floating_point() || !alpha.is_floating(), name, ": a floating alpha (", alpha.to_double(),
+                ") needs a floating tensor, got ", self.dtype());
+}
+
 Tensor prepare_other(const Tensor& self, const Tensor& other, const char* name) {
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes());
   DESCENT_CHECK(shape == self.sizes(), name, ": output with shape ", self.sizes(), " doesn't match the broadcast shape ",
@@ -116,6 +122,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   DESCENT_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool,
                 "sub: subtraction of two bool tensors is not supported; use logical_xor");
   const DType rt = result_type(a, b);
+  if (!is_floating(rt)) DESCENT_CHECK(!alpha.is_floating(), "sub: a floating alpha needs a floating result, got ", rt);
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes());
   Tensor out = ops::empty_like_layout(shape, rt, a.sizes() == shape ? a : b);
   if (out.numel() > 0) {
@@ -541,7 +548,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   autograd::check_inplace(*this, "copy_");
   DESCENT_CHECK(src.defined(), "copy_: source is an undefined tensor");
   const Shape target = sizes();
-  broadcast_shapes(target, src.sizes());  // validates
+  DESCENT_CHECK(broadcast_shapes(target, src.sizes()) == target, "copy_: source of shape ", src.sizes(),
+                " cannot be broadcast to the destination shape ", target);
   Tensor s = src;
   if (ops::may_overlap(*this, s) && !(s.strides() == strides() && s.storage_offset() == storage_offset())) {
     Tensor tmp = empty(s.sizes(), s.dtype());
@@ -565,12 +573,14 @@ Tensor& Tensor::copy_(const Tensor& src) {
 // ---- in-place ----
 
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
+  check_inplace_alpha(*this, alpha, "add_");
   return inplace(*this, &o, "add_",
                  [&] { be(*this).add_scaled(*this, prepare_other(*this, o, "add_"), alpha, *this); },
                  [&](const Tensor& s) { return descent::add(s, o, alpha); });
 }
 Tensor& Tensor::add_(Scalar o, Scalar alpha) { return add_(wrap(o, result_type(*this, o)), alpha); }
 Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
+  check_inplace_alpha(*this, alpha, "sub_");
   Scalar neg = alpha.is_floating() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int());
   return inplace(*this, &o, "sub_",
                  [&] { be(*this).add_scaled(*this, prepare_other(*this, o, "sub_"), neg, *this); },
@@ -612,6 +622,11 @@ Tensor& Tensor::tanh_() { return unary_inplace(*this, UnaryOp::Tanh, true, "tanh
 
 Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) {
   DESCENT_CHECK(lo || hi, "clamp_: at least one of min and max must be given");
+  // As PyTorch: an integral tensor clamped to a floating bound would need a floating result.
+  DType rt = dtype();
+  if (lo) rt = promote_types(rt, result_type(*this, *lo));
+  if (hi) rt = promote_types(rt, result_type(*this, *hi));
+  ops::check_can_cast(rt, dtype(), "clamp_");
   return inplace(*this, nullptr, "clamp_", [&] { be(*this).clamp(*this, lo, hi, *this); },
                  [&](const Tensor& s) { return descent::clamp(s, lo, hi); });
 }
