@@ -424,7 +424,9 @@ Tensor Tensor::repeat(const Shape& reps) const {
     expanded.push_back(s);
     final_shape.push_back(s * reps[size_t(i)]);
   }
-  return reshape(padded).reshape(inter).expand(expanded).contiguous().view(final_shape);
+  // clone, not contiguous(): with all repeats 1 the expand is a no-op and contiguous() would return
+  // a view of self, but repeat always copies (as in PyTorch).
+  return reshape(padded).reshape(inter).expand(expanded).clone(MemoryFormat::Contiguous).view(final_shape);
 }
 
 Tensor Tensor::flip(const Dims& dims) const {
