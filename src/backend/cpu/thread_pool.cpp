@@ -149,7 +149,9 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     return;
   }
   auto p = pool();
-  int64_t nchunks = std::min<int64_t>(p->size(), (n + grain - 1) / grain);
+  // At most n / grain chunks of near-equal size, so that every chunk has at least `grain`
+  // iterations (ceil(n / grain) chunks of ceil(n / nchunks) could be shorter, e.g. n = 11, grain = 10).
+  int64_t nchunks = std::min<int64_t>(p->size(), n / grain);
   if (nchunks <= 1) {
     fn(begin, end);
     return;
@@ -159,10 +161,11 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     fn(begin, end);
     return;
   }
-  int64_t chunk = (n + nchunks - 1) / nchunks;
+  const int64_t q = n / nchunks, r = n % nchunks;  // the first r chunks get q + 1 iterations
+  auto chunk_begin = [&](int64_t i) { return begin + i * q + std::min(i, r); };
   std::function<void(int)> task = [&](int i) {
-    int64_t b = begin + i * chunk;
-    int64_t e = std::min(end, b + chunk);
+    int64_t b = chunk_begin(i);
+    int64_t e = chunk_begin(i + 1);
     if (b < e) fn(b, e);
   };
   p->run(static_cast<int>(nchunks), task);
