@@ -11,3 +11,4 @@
 #include "descent/core/tensor.h"
 #include "descent/ops/op_list.h"
 #include "descent/ops/ops.h"
+#include "descent/nn/nn.h"
