@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh --tests    # build + tests only
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev)
+packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+          nlohmann-json3-dev)
 if [[ "${1:-}" != "--tests" ]]; then
   packages+=(dataset-fashion-mnist)
 fi

@@ -10,47 +10,15 @@
 #include <string>
 
 #include "descent/descent.h"
+#include "gradcheck_registry.h"
 
 using namespace descent;
 
 namespace {
+using namespace gradcheck_table;
+}  // namespace
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-struct Case {
-  std::string op;
-  std::string variant;
-  Fn fn;
-  std::vector<Tensor> inputs;
-};
-
-Tensor leaf(Tensor t) { return t.detach().requires_grad_(); }
-// Standard normal values.
-Tensor R(const Shape& s) { return leaf(randn(s, kFloat64)); }
-// Values in [0.5, 1.5): safe for log, sqrt, division.
-Tensor P(const Shape& s) { return leaf(rand(s, kFloat64) + 0.5); }
-// A non-contiguous leaf: the transpose of a row-major [b, a] tensor (2-D) or a reversed permute.
-Tensor NC(const Shape& s) {
-  Dims rev;
-  Shape rs;
-  for (size_t i = s.size(); i-- > 0;) {
-    rs.push_back(s[i]);
-    rev.push_back(static_cast<int64_t>(i));
-  }
-  return leaf(randn(rs, kFloat64).permute(rev));
-}
-// A leaf sliced with step 2 along dim 0 (non-contiguous, strided).
-Tensor STEP(const Shape& s) {
-  Shape big = s;
-  big[0] = s[0] * 2;
-  return leaf(randn(big, kFloat64).slice(0, 0, std::nullopt, 2));
-}
-Tensor PNC(const Shape& s) { return leaf(NC(s).abs() + 0.5); }
-// No gradient.
-Tensor C(Tensor t) { return t.detach(); }
-
-std::vector<Case> build_cases() {
-  manual_seed(1234);
-  std::vector<Case> c;
+DESCENT_GRADCHECK_CASES(core_op_cases) {
   auto entry = [&](std::string op, std::string variant, Fn fn, std::vector<Tensor> inputs) {
     c.push_back({std::move(op), std::move(variant), std::move(fn), std::move(inputs)});
   };
@@ -222,14 +190,21 @@ std::vector<Case> build_cases() {
     y.masked_fill_(C(x[0]) > 0, 1.0);
     return y * x[0];
   }, {R({5})});
-  return c;
 }
 
+namespace {
+// All registered cases, built once with a fixed seed per builder.
 const std::vector<Case>& cases() {
-  static const std::vector<Case> c = build_cases();
-  return c;
+  static const std::vector<Case> all = [] {
+    std::vector<Case> c;
+    for (Builder b : builders()) {
+      manual_seed(1234);
+      b(c);
+    }
+    return c;
+  }();
+  return all;
 }
-
 }  // namespace
 
 TEST(GradcheckTable, EveryDifferentiableOpHasAnEntry) {
@@ -249,7 +224,7 @@ class GradcheckOp : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(GradcheckOp, MatchesFiniteDifferences) {
   const Case& c = cases()[GetParam()];
-  GradcheckResult r = gradcheck(c.fn, c.inputs);
+  GradcheckResult r = gradcheck(c.fn, c.inputs, 1e-6, c.atol, c.rtol);
   EXPECT_TRUE(r.ok) << c.op << " [" << c.variant << "]: " << r.message;
 }
 

@@ -1,8 +1,17 @@
 #pragma once
 // The central op list. Every op descent exposes is named here once; X(name, differentiable).
 // tests/autograd/gradcheck_table_test.cpp fails when a differentiable op has no gradcheck entry.
+// The tensor-core ops are listed below; each neural-network op family keeps its part of the list
+// in its own header (op_list_<family>.h), joined here.
+#include "descent/ops/op_list_activation.h"
+#include "descent/ops/op_list_conv.h"
+#include "descent/ops/op_list_loss.h"
+#include "descent/ops/op_list_norm.h"
 
-#define DESCENT_OP_LIST(X)                                                                    \
+#define DESCENT_OP_LIST(X) DESCENT_CORE_OPS(X) DESCENT_ACTIVATION_OPS(X) DESCENT_CONV_OPS(X) \
+  DESCENT_LOSS_OPS(X) DESCENT_NORM_OPS(X)
+
+#define DESCENT_CORE_OPS(X)                                                                   \
   /* element-wise, binary */                                                                  \
   X(add, 1) X(sub, 1) X(mul, 1) X(div, 1) X(pow, 1) X(pow_scalar, 1) X(minimum, 1)            \
   X(maximum, 1) X(where, 1)                                                                   \
