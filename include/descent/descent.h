@@ -12,3 +12,4 @@
 #include "descent/ops/op_list.h"
 #include "descent/ops/ops.h"
 #include "descent/nn/nn.h"
+#include "descent/io/safetensors.h"
