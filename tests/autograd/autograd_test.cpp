@@ -5,20 +5,10 @@
 #include <cmath>
 
 #include "descent/descent.h"
+#include "test_util.h"
 
 using namespace descent;
-
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-std::vector<double> vec(const Tensor& t) { return t.to_vector<double>(); }
-}  // namespace
+using namespace test_util;
 
 TEST(Autograd, LeafGradAccumulatesAcrossBackwardCalls) {
   Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();

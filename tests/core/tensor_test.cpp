@@ -13,28 +13,14 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "test_util.h"
 
 using namespace descent;
+using namespace test_util;
 
 namespace {
 
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-const double kInf = std::numeric_limits<double>::infinity();
 
-// Element-wise comparison in float64; NaN matches NaN.
-void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
-  std::vector<double> got = t.to_vector<double>();
-  ASSERT_EQ(got.size(), expected.size()) << "tensor " << t;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::isnan(expected[i])) {
-      EXPECT_TRUE(std::isnan(got[i])) << "element " << i << " of " << t;
-    } else if (std::isinf(expected[i])) {
-      EXPECT_EQ(got[i], expected[i]) << "element " << i << " of " << t;
-    } else {
-      EXPECT_NEAR(got[i], expected[i], tol) << "element " << i << " of " << t;
-    }
-  }
-}
 
 // Restores the intra-op thread count when a test changes it.
 struct ThreadCountGuard {

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/descent.h"
+#include "test_util.h"
 #include "descent/io/safetensors.h"
 
 using namespace descent;
+using namespace test_util;
 namespace fs = std::filesystem;
 
 namespace {
@@ -21,14 +23,6 @@ fs::path scratch(const std::string& name) {
   return d / name;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A file with the given header text and data bytes.
 std::string make_file(const std::string& header, const std::string& data, int64_t claimed_len = -1) {

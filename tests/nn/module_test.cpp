@@ -6,8 +6,10 @@
 #include <sstream>
 
 #include "descent/descent.h"
+#include "test_util.h"
 
 using namespace descent;
+using namespace test_util;
 namespace F = descent::nn::functional;
 
 namespace {
@@ -26,14 +28,6 @@ struct NetImpl : nn::Module {
 };
 DESCENT_MODULE(Net);
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(Module, NamedParametersUseDottedPaths) {

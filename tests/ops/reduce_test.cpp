@@ -8,23 +8,14 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "test_util.h"
 
 using namespace descent;
+using namespace test_util;
 
 namespace {
 
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-const double kInf = std::numeric_limits<double>::infinity();
 
-void expect_values(const Tensor& t, const std::vector<double>& expected, double tol = 1e-9) {
-  std::vector<double> got = t.to_vector<double>();
-  ASSERT_EQ(got.size(), expected.size()) << "tensor " << t;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::isnan(expected[i])) EXPECT_TRUE(std::isnan(got[i])) << "element " << i << " of " << t;
-    else if (std::isinf(expected[i])) EXPECT_EQ(got[i], expected[i]) << "element " << i << " of " << t;
-    else EXPECT_NEAR(got[i], expected[i], tol) << "element " << i << " of " << t;
-  }
-}
 
 std::vector<int64_t> ints(const Tensor& t) { return t.to_vector<int64_t>(); }
 Tensor f64(std::vector<double> v) { return from_vector(v); }

@@ -1,0 +1,42 @@
+#pragma once
+// Small helpers shared by the test files.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "descent/descent.h"
+
+namespace test_util {
+
+inline const double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline const double kInf = std::numeric_limits<double>::infinity();
+
+/// Element-wise comparison in float64; NaN matches NaN, infinities must match exactly.
+inline void expect_values(const descent::Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
+  std::vector<double> got = t.to_vector<double>();
+  ASSERT_EQ(got.size(), expected.size()) << "tensor " << t;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(expected[i])) EXPECT_TRUE(std::isnan(got[i])) << "element " << i << " of " << t;
+    else if (std::isinf(expected[i])) EXPECT_EQ(got[i], expected[i]) << "element " << i << " of " << t;
+    else EXPECT_NEAR(got[i], expected[i], tol) << "element " << i << " of " << t;
+  }
+}
+
+/// The what() of the descent::Error that f throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const descent::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// All elements as doubles.
+inline std::vector<double> vec(const descent::Tensor& t) { return t.to_vector<double>(); }
+
+}  // namespace test_util
