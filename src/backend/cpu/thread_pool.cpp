@@ -139,8 +139,8 @@ void set_num_threads(int n) {
 
 bool in_parallel_region() { return tl_in_parallel; }
 
-void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                  const std::function<void(int64_t, int64_t)>& fn) {
+void detail::parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
+                               const std::function<void(int64_t, int64_t)>& fn) {
   if (end <= begin) return;
   int64_t n = end - begin;
   grain = std::max<int64_t>(grain, 1);
