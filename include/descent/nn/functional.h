@@ -1,4 +1,7 @@
 #pragma once
 // torch.nn.functional: stateless forms of the layers, activations and losses.
 // Use as `namespace F = descent::nn::functional;`.
+#include "descent/nn/functional/embedding.h"
 #include "descent/nn/functional/linear.h"
+#include "descent/nn/functional/normalization.h"
+#include "descent/nn/functional/rnn.h"
