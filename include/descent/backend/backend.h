@@ -12,7 +12,7 @@ namespace descent::backend {
 
 enum class UnaryOp : uint8_t {
   Neg, Abs, Sign, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Square, Reciprocal, Sigmoid, Tanh, Relu,
-  Sin, Cos, Floor, Ceil, Round,
+  Sin, Cos, Floor, Ceil, Round, Erf,
   // predicates: output dtype bool
   LogicalNot, IsNan, IsInf, IsFinite,
 };

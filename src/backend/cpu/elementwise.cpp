@@ -155,6 +155,7 @@ void unary_typed(UnaryOp op, const Tensor& in, const Tensor& out) {
       case UnaryOp::Tanh: unary_loop<T, T>(in, out, gt, [](T x) { return std::tanh(x); }); return;
       case UnaryOp::Sin: unary_loop<T, T>(in, out, gt, [](T x) { return std::sin(x); }); return;
       case UnaryOp::Cos: unary_loop<T, T>(in, out, gt, [](T x) { return std::cos(x); }); return;
+      case UnaryOp::Erf: unary_loop<T, T>(in, out, gt, [](T x) { return std::erf(x); }); return;
       default: break;
     }
   }
