@@ -12,4 +12,5 @@
 #include "descent/ops/op_list.h"
 #include "descent/ops/ops.h"
 #include "descent/nn/nn.h"
+#include "descent/optim/optim.h"
 #include "descent/io/safetensors.h"

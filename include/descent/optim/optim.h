@@ -1,0 +1,16 @@
+#pragma once
+// descent::optim: optimizers, gradient clipping, regularisation terms and learning-rate schedules.
+#include "descent/optim/adam.h"
+#include "descent/optim/clip_grad.h"
+#include "descent/optim/optimizer.h"
+#include "descent/optim/regularization.h"
+#include "descent/optim/rmsprop.h"
+#include "descent/optim/schedulers/composite.h"
+#include "descent/optim/schedulers/cosine.h"
+#include "descent/optim/schedulers/lambda_lr.h"
+#include "descent/optim/schedulers/linear_lr.h"
+#include "descent/optim/schedulers/lr_scheduler.h"
+#include "descent/optim/schedulers/one_cycle_lr.h"
+#include "descent/optim/schedulers/reduce_lr_on_plateau.h"
+#include "descent/optim/schedulers/step_lr.h"
+#include "descent/optim/sgd.h"
