@@ -23,6 +23,16 @@ enum class BinaryOp : uint8_t {
 };
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
 
+/// Which of a kernel's two implementations to run: the optimised one, or the plain loop it is tested against.
+enum class KernelImpl : uint8_t { Fast, Reference };
+
+/// A 2-D sliding window (convolution or pooling): kernel, stride, leading (top/left) padding and
+/// dilation per spatial dim. Trailing padding is implied by the output size the caller allocates,
+/// so asymmetric padding needs no extra field.
+struct Window2d {
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+};
+
 /// Kernels for one device.
 class Backend {
  public:
@@ -65,6 +75,39 @@ class Backend {
   virtual void normal(const Tensor& out, double mean, double std, uint64_t seed, uint64_t offset) = 0;
   /// Fills out with integers uniform in [lo, hi).
   virtual void randint(const Tensor& out, int64_t lo, int64_t hi, uint64_t seed, uint64_t offset) = 0;
+
+  // ---- convolution and pooling (ops/conv.cpp, ops/pool.cpp) ----
+  // Activations are 4-D [N, C, H, W], dense in NCHW or channels-last (NHWC) memory, and all
+  // activations of one call share that format; weights are contiguous [O, C/groups, kh, kw];
+  // float32 or float64. Outputs are allocated by the caller and fully overwritten.
+  /// out[N, O, Ho, Wo] = conv(in[N, C, H, W], weight) + bias (bias [O] or undefined).
+  virtual void conv2d(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out,
+                      const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// grad_in[N, C, H, W] = d conv / d in, applied to grad_out[N, O, Ho, Wo] (the transposed convolution).
+  virtual void conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in,
+                                     const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// grad_weight[O, C/groups, kh, kw] = sum over N, Ho, Wo of grad_out x the input patch.
+  virtual void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
+                                      const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// out = windowed max of in (padding acts as -inf); indices (int64, out's shape and format) hold
+  /// the flat position h * W + w of each maximum in its input plane. NaN wins.
+  virtual void max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
+                          KernelImpl impl = KernelImpl::Fast) = 0;
+  /// grad_in = 0, then grad_in[n, c, indices[n, c, i, j]] += grad_out[n, c, i, j].
+  virtual void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_in,
+                                   KernelImpl impl = KernelImpl::Fast) = 0;
+  /// out = windowed mean of in (dilation must be 1). The divisor is `divisor` when > 0, else the
+  /// window size clipped to the padded input (count_include_pad) or to the input.
+  virtual void avg_pool2d(const Tensor& in, const Tensor& out, const Window2d& w, bool count_include_pad,
+                          int64_t divisor, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// grad_in = the adjoint of avg_pool2d applied to grad_out.
+  virtual void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, const Window2d& w,
+                                   bool count_include_pad, int64_t divisor, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// out[N, C, Ho, Wo]: mean of in over rows floor(i*H/Ho) .. ceil((i+1)*H/Ho), same for columns.
+  virtual void adaptive_avg_pool2d(const Tensor& in, const Tensor& out, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// grad_in = the adjoint of adaptive_avg_pool2d applied to grad_out.
+  virtual void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in,
+                                            KernelImpl impl = KernelImpl::Fast) = 0;
 };
 
 /// The backend serving a device.

@@ -24,6 +24,24 @@ class CpuBackend final : public Backend {
   void uniform(const Tensor& out, double lo, double hi, uint64_t seed, uint64_t offset) override;
   void normal(const Tensor& out, double mean, double std, uint64_t seed, uint64_t offset) override;
   void randint(const Tensor& out, int64_t lo, int64_t hi, uint64_t seed, uint64_t offset) override;
+  // conv.cpp
+  void conv2d(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out, const Window2d& w,
+              int64_t groups, KernelImpl impl) override;
+  void conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in, const Window2d& w,
+                             int64_t groups, KernelImpl impl) override;
+  void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Window2d& w,
+                              int64_t groups, KernelImpl impl) override;
+  // pool.cpp
+  void max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
+                  KernelImpl impl) override;
+  void max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_in,
+                           KernelImpl impl) override;
+  void avg_pool2d(const Tensor& in, const Tensor& out, const Window2d& w, bool count_include_pad, int64_t divisor,
+                  KernelImpl impl) override;
+  void avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, const Window2d& w, bool count_include_pad,
+                           int64_t divisor, KernelImpl impl) override;
+  void adaptive_avg_pool2d(const Tensor& in, const Tensor& out, KernelImpl impl) override;
+  void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, KernelImpl impl) override;
 };
 
 }  // namespace descent::backend::cpu

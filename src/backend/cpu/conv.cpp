@@ -1,0 +1,533 @@
+// 2-D convolution CPU kernels: forward, backward-input and backward-weight, for NCHW and
+// channels-last (NHWC) activations, with stride, leading padding, dilation and groups.
+//
+// Fast kernels lower the convolution to GEMM (im2col / col2im + CBLAS):
+//   NCHW, per image and group g:  y_g[Og, Ho*Wo] = W_g[Og, Cg*kh*kw] @ cols[Cg*kh*kw, Ho*Wo]
+//   NHWC, per block of images:    y[P, O] (P = pixels) = cols[P, G*kh*kw*Cg] @ W'^T, W' = weight as [O, kh, kw, Cg]
+// A 1x1 kernel with unit stride and no padding needs no im2col: the input already is `cols`.
+// Reference kernels are plain loops over logical indices (any strides) accumulating in double;
+// tests compare the two on random shapes.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "cpu_backend.h"
+#include "descent/backend/parallel.h"
+
+namespace descent::backend::cpu {
+namespace {
+
+// OpenBLAS runs a GEMM on one thread below m*n*k = 65536 * 4 (GEMM_MULTITHREAD_THRESHOLD); such
+// GEMMs are worth spreading over images ourselves, bigger ones are left to BLAS's own threads.
+constexpr double kBlasSerialMnk = 65536.0 * 4;
+// Upper bound on the elements of one im2col buffer in the NHWC kernels (images are blocked so the
+// buffer stays near the L2/L3 working-set size). Fixed, so results do not depend on thread count.
+constexpr int64_t kColsBudget = int64_t(1) << 21;
+// Images per partial sum in the NCHW weight gradient (fixed for thread-count-independent results).
+constexpr int64_t kWeightGradBlock = 8;
+
+struct Geom {
+  int64_t N, C, H, W, O, Ho, Wo, G, Cg, Og, kh, kw, sh, sw, ph, pw, dh, dw;
+  bool cl;  // activations are channels-last
+  int64_t kk() const { return kh * kw; }
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+// NHWC when the tensor is dense channels-last and not also row-major (where both hold, e.g. C = 1,
+// the two layouts address memory identically and either path is right).
+bool is_cl(const Tensor& t) { return !t.is_contiguous() && t.is_contiguous(MemoryFormat::ChannelsLast); }
+
+bool pick_cl(const Tensor& a, const Tensor& b) {
+  const bool a_amb = a.is_contiguous() && a.is_contiguous(MemoryFormat::ChannelsLast);
+  return a_amb ? is_cl(b) : is_cl(a);
+}
+
+void check_act(const Tensor& t, bool cl, const char* kernel, const char* what) {
+  DESCENT_CHECK(t.dim() == 4, kernel, ": ", what, " must be 4-D, got shape ", t.sizes());
+  DESCENT_CHECK(cl ? t.is_contiguous(MemoryFormat::ChannelsLast) : t.is_contiguous(), kernel, ": ", what,
+                " must be dense ", cl ? "channels-last" : "NCHW", " like the other activations (shape ", t.sizes(),
+                ", strides ", t.strides(), ")");
+}
+
+// Validates one call and returns its geometry; `x` is the input-side activation [N, C, H, W] and
+// `y` the output-side one [N, O, Ho, Wo].
+Geom make_geom(const Tensor& x, const Tensor& y, const Tensor& weight, const Window2d& w, int64_t groups,
+               const char* kernel) {
+  Geom g{};
+  g.cl = pick_cl(x, y);
+  check_act(x, g.cl, kernel, "input");
+  check_act(y, g.cl, kernel, "output");
+  DESCENT_CHECK(weight.dim() == 4 && weight.is_contiguous(), kernel, ": weight must be contiguous 4-D, got shape ",
+                weight.sizes());
+  DESCENT_CHECK(x.dtype() == y.dtype() && x.dtype() == weight.dtype() && is_floating(x.dtype()), kernel,
+                ": expected one float dtype, got ", x.dtype(), ", ", y.dtype(), " and weight ", weight.dtype());
+  g.N = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
+  g.O = y.size(1), g.Ho = y.size(2), g.Wo = y.size(3);
+  g.G = groups;
+  DESCENT_CHECK(groups > 0 && g.C % groups == 0 && g.O % groups == 0, kernel, ": groups ", groups,
+                " must divide channels ", g.C, " and ", g.O);
+  g.Cg = g.C / groups, g.Og = g.O / groups;
+  g.kh = w.kh, g.kw = w.kw, g.sh = w.sh, g.sw = w.sw, g.ph = w.ph, g.pw = w.pw, g.dh = w.dh, g.dw = w.dw;
+  DESCENT_CHECK(y.size(0) == g.N && weight.size(0) == g.O && weight.size(1) == g.Cg && weight.size(2) == g.kh &&
+                    weight.size(3) == g.kw,
+                kernel, ": inconsistent shapes: input ", x.sizes(), ", output ", y.sizes(), ", weight ",
+                weight.sizes(), ", groups ", groups);
+  DESCENT_CHECK(g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0 && g.dh > 0 && g.dw > 0 && g.ph >= 0 && g.pw >= 0, kernel,
+                ": bad window");
+  return g;
+}
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+          int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
+    return;
+  }
+  const auto a = ta ? CblasTrans : CblasNoTrans, b = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, a, b, int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, a, b, int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+// Range of output positions o (0 <= o < out) whose input coordinate o*s - p + k*d lies in [0, in).
+inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t kd, int64_t& lo, int64_t& hi) {
+  // o*s >= p - kd  and  o*s <= in - 1 + p - kd
+  const int64_t a = p - kd, b = in - 1 + p - kd;
+  lo = a <= 0 ? 0 : (a + s - 1) / s;
+  hi = b < 0 ? 0 : std::min(out, b / s + 1);
+  if (hi < lo) hi = lo;
+}
+
+// ---- NCHW im2col / col2im for one image and one group: cols [Cg*kh*kw, Ho*Wo] ----
+template <typename T>
+void im2col_nchw(const T* x, T* cols, const Geom& g) {
+  const int64_t HoWo = g.Ho * g.Wo;
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      int64_t oh_lo, oh_hi;
+      valid_range(g.Ho, g.H, g.sh, g.ph, i * g.dh, oh_lo, oh_hi);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = cols + ((c * g.kh + i) * g.kw + j) * HoWo;
+        int64_t ow_lo, ow_hi;
+        valid_range(g.Wo, g.W, g.sw, g.pw, j * g.dw, ow_lo, ow_hi);
+        std::fill(row, row + oh_lo * g.Wo, T(0));
+        for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+          T* r = row + oh * g.Wo;
+          const T* src = x + (c * g.H + oh * g.sh - g.ph + i * g.dh) * g.W - g.pw + j * g.dw;
+          std::fill(r, r + ow_lo, T(0));
+          if (g.sw == 1) {
+            std::memcpy(r + ow_lo, src + ow_lo, size_t(ow_hi - ow_lo) * sizeof(T));
+          } else {
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) r[ow] = src[ow * g.sw];
+          }
+          std::fill(r + ow_hi, r + g.Wo, T(0));
+        }
+        std::fill(row + oh_hi * g.Wo, row + HoWo, T(0));
+      }
+    }
+}
+
+// dx (one image, one group, zeroed by the caller) += col2im(cols).
+template <typename T>
+void col2im_nchw(const T* cols, T* dx, const Geom& g) {
+  const int64_t HoWo = g.Ho * g.Wo;
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      int64_t oh_lo, oh_hi;
+      valid_range(g.Ho, g.H, g.sh, g.ph, i * g.dh, oh_lo, oh_hi);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* row = cols + ((c * g.kh + i) * g.kw + j) * HoWo;
+        int64_t ow_lo, ow_hi;
+        valid_range(g.Wo, g.W, g.sw, g.pw, j * g.dw, ow_lo, ow_hi);
+        for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+          const T* r = row + oh * g.Wo;
+          T* dst = dx + (c * g.H + oh * g.sh - g.ph + i * g.dh) * g.W - g.pw + j * g.dw;
+          if (g.sw == 1) {
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow] += r[ow];
+          } else {
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow * g.sw] += r[ow];
+          }
+        }
+      }
+    }
+}
+
+// ---- NHWC im2col / col2im for one image: cols [Ho*Wo, G, kh, kw, Cg] (row length G*kh*kw*Cg = kk*C) ----
+template <typename T>
+void im2col_nhwc(const T* x, T* cols, const Geom& g) {
+  const int64_t rowlen = g.kk() * g.C;
+  for (int64_t oh = 0; oh < g.Ho; ++oh)
+    for (int64_t ow = 0; ow < g.Wo; ++ow) {
+      T* row = cols + (oh * g.Wo + ow) * rowlen;
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = ow * g.sw - g.pw + j * g.dw;
+            T* dst = row + ((gi * g.kh + i) * g.kw + j) * g.Cg;
+            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W)
+              std::fill(dst, dst + g.Cg, T(0));
+            else
+              std::memcpy(dst, x + (ih * g.W + iw) * g.C + gi * g.Cg, size_t(g.Cg) * sizeof(T));
+          }
+        }
+    }
+}
+
+template <typename T>
+void col2im_nhwc(const T* cols, T* dx, const Geom& g) {
+  const int64_t rowlen = g.kk() * g.C;
+  for (int64_t oh = 0; oh < g.Ho; ++oh)
+    for (int64_t ow = 0; ow < g.Wo; ++ow) {
+      const T* row = cols + (oh * g.Wo + ow) * rowlen;
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.H) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = ow * g.sw - g.pw + j * g.dw;
+            if (iw < 0 || iw >= g.W) continue;
+            const T* src = row + ((gi * g.kh + i) * g.kw + j) * g.Cg;
+            T* dst = dx + (ih * g.W + iw) * g.C + gi * g.Cg;
+            for (int64_t c = 0; c < g.Cg; ++c) dst[c] += src[c];
+          }
+        }
+    }
+}
+
+// weight [O, Cg, kh, kw] <-> W' [O, kh, kw, Cg] (the NHWC kernels' row order).
+template <typename T>
+std::vector<T> weight_to_khwc(const T* w, const Geom& g) {
+  std::vector<T> out(size_t(g.O * g.Cg * g.kk()));
+  for (int64_t o = 0; o < g.O; ++o)
+    for (int64_t c = 0; c < g.Cg; ++c)
+      for (int64_t k = 0; k < g.kk(); ++k) out[size_t((o * g.kk() + k) * g.Cg + c)] = w[(o * g.Cg + c) * g.kk() + k];
+  return out;
+}
+
+// Images per NHWC block: as many as fit kColsBudget (at least one).
+int64_t nhwc_block(const Geom& g) {
+  const int64_t per_image = std::max<int64_t>(1, g.Ho * g.Wo * g.kk() * g.C);
+  return std::clamp<int64_t>(kColsBudget / per_image, 1, std::max<int64_t>(g.N, 1));
+}
+
+// Runs fn(n, scratch) for every image: across threads when each image's GEMM is small enough to
+// run single-threaded inside BLAS, else in order (BLAS then uses its own threads).
+template <typename T, typename Fn>
+void for_each_image(const Geom& g, double mnk, size_t scratch, Fn&& fn) {
+  const bool spread = mnk <= kBlasSerialMnk && g.N > 1 && get_num_threads() > 1;
+  parallel_for(0, g.N, spread ? 1 : std::max<int64_t>(g.N, 1), [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf(scratch);
+    for (int64_t n = lo; n < hi; ++n) fn(n, buf.data());
+  });
+}
+
+// ================= fast forward =================
+template <typename T>
+void conv_fwd_fast(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out, const Geom& g) {
+  const T* x = static_cast<const T*>(in.raw_data());
+  const T* w = static_cast<const T*>(weight.raw_data());
+  const T* b = bias.defined() ? static_cast<const T*>(bias.raw_data()) : nullptr;
+  T* y = static_cast<T*>(out.raw_data());
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
+  if (out.numel() == 0) return;
+  if (!g.cl) {
+    const bool direct = g.pointwise();
+    for_each_image<T>(g, double(g.Og) * double(HoWo) * double(K), direct ? 0 : size_t(K * HoWo),
+                      [&](int64_t n, T* cols) {
+                        const T* xn = x + n * g.C * HW;
+                        T* yn = y + n * g.O * HoWo;
+                        for (int64_t gi = 0; gi < g.G; ++gi) {
+                          T* yg = yn + gi * g.Og * HoWo;
+                          const T* src = xn + gi * g.Cg * HW;
+                          if (!direct) im2col_nchw(src, cols, g);
+                          T beta = 0;
+                          if (b) {
+                            for (int64_t o = 0; o < g.Og; ++o) std::fill(yg + o * HoWo, yg + (o + 1) * HoWo, b[gi * g.Og + o]);
+                            beta = 1;
+                          }
+                          gemm<T>(false, false, g.Og, HoWo, K, T(1), w + gi * g.Og * K, K, direct ? src : cols, HoWo,
+                                  beta, yg, HoWo);
+                        }
+                      });
+    return;
+  }
+  // NHWC
+  const bool direct = g.pointwise();
+  std::vector<T> wk = direct ? std::vector<T>() : weight_to_khwc(w, g);
+  const T* wp = direct ? w : wk.data();
+  const int64_t rowlen = g.kk() * g.C;
+  const int64_t B = nhwc_block(g);
+  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
+    const T* cp = x + n0 * HW * g.C;
+    if (!direct) {
+      parallel_for(0, nb, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t k = lo; k < hi; ++k) im2col_nhwc(x + (n0 + k) * HW * g.C, cols.data() + k * HoWo * rowlen, g);
+      });
+      cp = cols.data();
+    }
+    T* yb = y + n0 * HoWo * g.O;
+    T beta = 0;
+    if (b) {
+      for (int64_t p = 0; p < P; ++p) std::copy(b, b + g.O, yb + p * g.O);
+      beta = 1;
+    }
+    const int64_t ldc = direct ? g.C : rowlen;
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      gemm<T>(false, true, P, g.Og, K, T(1), cp + gi * K, ldc, wp + gi * g.Og * K, K, beta, yb + gi * g.Og, g.O);
+  }
+}
+
+// ================= fast backward-input =================
+template <typename T>
+void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in, const Geom& g) {
+  const T* dy = static_cast<const T*>(grad_out.raw_data());
+  const T* w = static_cast<const T*>(weight.raw_data());
+  T* dx = static_cast<T*>(grad_in.raw_data());
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
+  if (grad_in.numel() == 0) return;
+  const bool direct = g.pointwise();
+  if (!g.cl) {
+    for_each_image<T>(g, double(g.Og) * double(HoWo) * double(K), direct ? 0 : size_t(K * HoWo),
+                      [&](int64_t n, T* cols) {
+                        const T* dyn = dy + n * g.O * HoWo;
+                        T* dxn = dx + n * g.C * HW;
+                        for (int64_t gi = 0; gi < g.G; ++gi) {
+                          T* dxg = dxn + gi * g.Cg * HW;
+                          const T* dyg = dyn + gi * g.Og * HoWo;
+                          if (direct) {
+                            gemm<T>(true, false, K, HoWo, g.Og, T(1), w + gi * g.Og * K, K, dyg, HoWo, T(0), dxg, HoWo);
+                          } else {
+                            gemm<T>(true, false, K, HoWo, g.Og, T(1), w + gi * g.Og * K, K, dyg, HoWo, T(0), cols, HoWo);
+                            std::fill(dxg, dxg + g.Cg * HW, T(0));
+                            col2im_nchw(cols, dxg, g);
+                          }
+                        }
+                      });
+    return;
+  }
+  std::vector<T> wk = direct ? std::vector<T>() : weight_to_khwc(w, g);
+  const T* wp = direct ? w : wk.data();
+  const int64_t rowlen = g.kk() * g.C;
+  const int64_t B = nhwc_block(g);
+  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
+    T* target = direct ? dx + n0 * HW * g.C : cols.data();
+    const int64_t ldc = direct ? g.C : rowlen;
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      gemm<T>(false, false, P, K, g.Og, T(1), dy + n0 * HoWo * g.O + gi * g.Og, g.O, wp + gi * g.Og * K, K, T(0),
+              target + gi * K, ldc);
+    if (!direct) {
+      parallel_for(0, nb, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t k = lo; k < hi; ++k) {
+          T* dxn = dx + (n0 + k) * HW * g.C;
+          std::fill(dxn, dxn + HW * g.C, T(0));
+          col2im_nhwc(cols.data() + k * HoWo * rowlen, dxn, g);
+        }
+      });
+    }
+  }
+}
+
+// ================= fast backward-weight =================
+template <typename T>
+void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Geom& g) {
+  const T* dy = static_cast<const T*>(grad_out.raw_data());
+  const T* x = static_cast<const T*>(in.raw_data());
+  T* dw = static_cast<T*>(grad_weight.raw_data());
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
+  const int64_t wsize = g.O * K;
+  std::fill(dw, dw + wsize, T(0));
+  if (g.N == 0 || HoWo == 0 || wsize == 0) return;
+  const bool direct = g.pointwise();
+  if (!g.cl) {
+    // Fixed blocks of images, each summed into its own partial, then the partials in order.
+    const int64_t nblocks = (g.N + kWeightGradBlock - 1) / kWeightGradBlock;
+    std::vector<T> partial(size_t(nblocks * wsize));
+    const bool spread = double(g.Og) * double(K) * double(HoWo) <= kBlasSerialMnk && nblocks > 1;
+    parallel_for(0, nblocks, spread ? 1 : nblocks, [&](int64_t lo, int64_t hi) {
+      std::vector<T> cols(direct ? 0 : size_t(K * HoWo));
+      for (int64_t blk = lo; blk < hi; ++blk) {
+        T* acc = partial.data() + blk * wsize;
+        const int64_t n_end = std::min(g.N, (blk + 1) * kWeightGradBlock);
+        for (int64_t n = blk * kWeightGradBlock; n < n_end; ++n)
+          for (int64_t gi = 0; gi < g.G; ++gi) {
+            const T* src = x + n * g.C * HW + gi * g.Cg * HW;
+            if (!direct) im2col_nchw(src, cols.data(), g);
+            const T beta = n == blk * kWeightGradBlock ? T(0) : T(1);
+            gemm<T>(false, true, g.Og, K, HoWo, T(1), dy + n * g.O * HoWo + gi * g.Og * HoWo, HoWo,
+                    direct ? src : cols.data(), HoWo, beta, acc + gi * g.Og * K, K);
+          }
+      }
+    });
+    for (int64_t blk = 0; blk < nblocks; ++blk) {
+      const T* p = partial.data() + blk * wsize;
+      for (int64_t i = 0; i < wsize; ++i) dw[i] += p[i];
+    }
+    return;
+  }
+  // NHWC: dW'_g[Og, kk*Cg] += dy_g^T[Og, P] @ cols_g[P, kk*Cg] over image blocks.
+  std::vector<T> wk(direct ? 0 : size_t(wsize), T(0));
+  T* wp = direct ? dw : wk.data();
+  const int64_t rowlen = g.kk() * g.C;
+  const int64_t B = nhwc_block(g);
+  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
+    const T* cp = x + n0 * HW * g.C;
+    if (!direct) {
+      parallel_for(0, nb, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t k = lo; k < hi; ++k) im2col_nhwc(x + (n0 + k) * HW * g.C, cols.data() + k * HoWo * rowlen, g);
+      });
+      cp = cols.data();
+    }
+    const int64_t lda = direct ? g.C : rowlen;
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      gemm<T>(true, false, g.Og, K, P, T(1), dy + n0 * HoWo * g.O + gi * g.Og, g.O, cp + gi * K, lda, T(1),
+              wp + gi * g.Og * K, K);
+  }
+  if (!direct)
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t c = 0; c < g.Cg; ++c)
+        for (int64_t k = 0; k < g.kk(); ++k) dw[(o * g.Cg + c) * g.kk() + k] = wk[size_t((o * g.kk() + k) * g.Cg + c)];
+}
+
+// ================= reference kernels =================
+// Element accessor over a 4-D tensor's own strides.
+template <typename T>
+struct View4 {
+  T* p;
+  int64_t s0, s1, s2, s3;
+  explicit View4(const Tensor& t)
+      : p(static_cast<T*>(t.raw_data())), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)), s3(t.stride(3)) {}
+  T& operator()(int64_t a, int64_t b, int64_t c, int64_t d) const { return p[a * s0 + b * s1 + c * s2 + d * s3]; }
+};
+
+template <typename T>
+void conv_fwd_ref(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out, const Geom& g) {
+  View4<const T> x(in), w(weight);
+  View4<T> y(out);
+  const T* b = bias.defined() ? static_cast<const T*>(bias.raw_data()) : nullptr;
+  parallel_for(0, g.N * g.O, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t no = lo; no < hi; ++no) {
+      const int64_t n = no / g.O, o = no % g.O, gi = o / g.Og;
+      for (int64_t oh = 0; oh < g.Ho; ++oh)
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          double acc = b ? double(b[o]) : 0.0;
+          for (int64_t c = 0; c < g.Cg; ++c)
+            for (int64_t i = 0; i < g.kh; ++i)
+              for (int64_t j = 0; j < g.kw; ++j) {
+                const int64_t ih = oh * g.sh - g.ph + i * g.dh, iw = ow * g.sw - g.pw + j * g.dw;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                acc += double(x(n, gi * g.Cg + c, ih, iw)) * double(w(o, c, i, j));
+              }
+          y(n, o, oh, ow) = T(acc);
+        }
+    }
+  });
+}
+
+template <typename T>
+void conv_bwd_input_ref(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in, const Geom& g) {
+  View4<const T> dy(grad_out), w(weight);
+  View4<T> dx(grad_in);
+  // Gather form: each input element sums the outputs whose window covers it.
+  parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t nc = lo; nc < hi; ++nc) {
+      const int64_t n = nc / g.C, c = nc % g.C, gi = c / g.Cg, cg = c % g.Cg;
+      for (int64_t ih = 0; ih < g.H; ++ih)
+        for (int64_t iw = 0; iw < g.W; ++iw) {
+          double acc = 0;
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const int64_t th = ih + g.ph - i * g.dh;
+            if (th < 0 || th % g.sh != 0 || th / g.sh >= g.Ho) continue;
+            for (int64_t j = 0; j < g.kw; ++j) {
+              const int64_t tw = iw + g.pw - j * g.dw;
+              if (tw < 0 || tw % g.sw != 0 || tw / g.sw >= g.Wo) continue;
+              for (int64_t o = gi * g.Og; o < (gi + 1) * g.Og; ++o)
+                acc += double(dy(n, o, th / g.sh, tw / g.sw)) * double(w(o, cg, i, j));
+            }
+          }
+          dx(n, c, ih, iw) = T(acc);
+        }
+    }
+  });
+}
+
+template <typename T>
+void conv_bwd_weight_ref(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Geom& g) {
+  View4<const T> dy(grad_out), x(in);
+  View4<T> dw(grad_weight);
+  parallel_for(0, g.O, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      const int64_t gi = o / g.Og;
+      for (int64_t c = 0; c < g.Cg; ++c)
+        for (int64_t i = 0; i < g.kh; ++i)
+          for (int64_t j = 0; j < g.kw; ++j) {
+            double acc = 0;
+            for (int64_t n = 0; n < g.N; ++n)
+              for (int64_t oh = 0; oh < g.Ho; ++oh) {
+                const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+                if (ih < 0 || ih >= g.H) continue;
+                for (int64_t ow = 0; ow < g.Wo; ++ow) {
+                  const int64_t iw = ow * g.sw - g.pw + j * g.dw;
+                  if (iw < 0 || iw >= g.W) continue;
+                  acc += double(dy(n, o, oh, ow)) * double(x(n, gi * g.Cg + c, ih, iw));
+                }
+              }
+            dw(o, c, i, j) = T(acc);
+          }
+    }
+  });
+}
+
+}  // namespace
+
+void CpuBackend::conv2d(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out,
+                        const Window2d& w, int64_t groups, KernelImpl impl) {
+  const Geom g = make_geom(in, out, weight, w, groups, "conv2d kernel");
+  if (bias.defined())
+    DESCENT_CHECK(bias.dim() == 1 && bias.size(0) == g.O && bias.is_contiguous() && bias.dtype() == in.dtype(),
+                  "conv2d kernel: bias must be contiguous [", g.O, "] of dtype ", in.dtype(), ", got ", bias.sizes(),
+                  " ", bias.dtype());
+  const bool ref = impl == KernelImpl::Reference;
+  if (in.dtype() == DType::Float32)
+    ref ? conv_fwd_ref<float>(in, weight, bias, out, g) : conv_fwd_fast<float>(in, weight, bias, out, g);
+  else
+    ref ? conv_fwd_ref<double>(in, weight, bias, out, g) : conv_fwd_fast<double>(in, weight, bias, out, g);
+}
+
+void CpuBackend::conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in,
+                                       const Window2d& w, int64_t groups, KernelImpl impl) {
+  const Geom g = make_geom(grad_in, grad_out, weight, w, groups, "conv2d_backward_input kernel");
+  const bool ref = impl == KernelImpl::Reference;
+  if (grad_in.dtype() == DType::Float32)
+    ref ? conv_bwd_input_ref<float>(grad_out, weight, grad_in, g) : conv_bwd_input_fast<float>(grad_out, weight, grad_in, g);
+  else
+    ref ? conv_bwd_input_ref<double>(grad_out, weight, grad_in, g)
+        : conv_bwd_input_fast<double>(grad_out, weight, grad_in, g);
+}
+
+void CpuBackend::conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
+                                        const Window2d& w, int64_t groups, KernelImpl impl) {
+  const Geom g = make_geom(in, grad_out, grad_weight, w, groups, "conv2d_backward_weight kernel");
+  const bool ref = impl == KernelImpl::Reference;
+  if (in.dtype() == DType::Float32)
+    ref ? conv_bwd_weight_ref<float>(grad_out, in, grad_weight, g)
+        : conv_bwd_weight_fast<float>(grad_out, in, grad_weight, g);
+  else
+    ref ? conv_bwd_weight_ref<double>(grad_out, in, grad_weight, g)
+        : conv_bwd_weight_fast<double>(grad_out, in, grad_weight, g);
+}
+
+}  // namespace descent::backend::cpu

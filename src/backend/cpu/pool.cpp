@@ -1,0 +1,468 @@
+// 2-D pooling CPU kernels: max (with indices), average (count_include_pad, divisor override) and
+// adaptive average, forward and backward, for NCHW and channels-last (NHWC) activations.
+//
+// Fast kernels pick the loop order from the memory format: NCHW walks one (n, c) plane at a time
+// (planes in parallel); NHWC keeps the channel loop innermost so each window step is a contiguous
+// vector over C (images in parallel). Reference kernels are one plain loop per output element over
+// the tensors' own strides; tests compare the two.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu_backend.h"
+#include "descent/backend/parallel.h"
+
+namespace descent::backend::cpu {
+namespace {
+
+bool is_cl(const Tensor& t) { return !t.is_contiguous() && t.is_contiguous(MemoryFormat::ChannelsLast); }
+
+struct PGeom {
+  int64_t N, C, H, W, Ho, Wo;
+  bool cl;
+};
+
+// Validates in [N, C, H, W] / out [N, C, Ho, Wo] of one call (same dtype and memory format).
+PGeom make_pgeom(const Tensor& in, const Tensor& out, const char* kernel) {
+  DESCENT_CHECK(in.dim() == 4 && out.dim() == 4 && in.size(0) == out.size(0) && in.size(1) == out.size(1), kernel,
+                ": expected [N, C, H, W] input and [N, C, Ho, Wo] output, got ", in.sizes(), " and ", out.sizes());
+  DESCENT_CHECK(in.dtype() == out.dtype() && is_floating(in.dtype()), kernel, ": expected one float dtype, got ",
+                in.dtype(), " and ", out.dtype());
+  PGeom g{in.size(0), in.size(1), in.size(2), in.size(3), out.size(2), out.size(3), false};
+  const bool in_amb = in.is_contiguous() && in.is_contiguous(MemoryFormat::ChannelsLast);
+  g.cl = in_amb ? is_cl(out) : is_cl(in);
+  const MemoryFormat f = g.cl ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
+  DESCENT_CHECK(in.is_contiguous(f) && out.is_contiguous(f), kernel, ": input ", in.sizes(), " (strides ",
+                in.strides(), ") and output ", out.sizes(), " (strides ", out.strides(),
+                ") must be dense in one memory format");
+  return g;
+}
+
+// Indices share the pooled tensor's shape and memory layout.
+void check_indices(const Tensor& indices, const Tensor& out, const char* kernel) {
+  const MemoryFormat f = is_cl(out) ? MemoryFormat::ChannelsLast : MemoryFormat::Contiguous;
+  DESCENT_CHECK(indices.dtype() == DType::Int64 && indices.sizes() == out.sizes() && indices.is_contiguous(f), kernel,
+                ": indices must be int64, dense, with the pooled tensor's shape ", out.sizes(), " and layout; got ",
+                indices.dtype(), " ", indices.sizes(), " strides ", indices.strides());
+}
+
+// Plane element (n, c, h, w) offset for the geometry's format.
+inline int64_t at(const PGeom& g, int64_t n, int64_t c, int64_t h, int64_t w, int64_t Hs, int64_t Ws) {
+  return g.cl ? ((n * Hs + h) * Ws + w) * g.C + c : ((n * g.C + c) * Hs + h) * Ws + w;
+}
+
+// ---- window arithmetic shared by both implementations ----
+// Max pooling rows covered by output row o: start, end (exclusive) and the first in-range tap.
+struct Taps {
+  int64_t first, step, last;  // input coordinates first, first+step, ... < last
+};
+inline Taps max_taps(int64_t o, int64_t s, int64_t p, int64_t k, int64_t d, int64_t in) {
+  int64_t start = o * s - p;
+  const int64_t end = std::min(start + (k - 1) * d + 1, in);
+  while (start < 0) start += d;
+  return {start, d, end};
+}
+
+struct AvgWin {
+  int64_t h0, h1, w0, w1;  // clipped to the input
+  int64_t divisor;
+};
+inline AvgWin avg_window(int64_t oh, int64_t ow, const Window2d& w, int64_t H, int64_t W, bool include_pad,
+                         int64_t divisor) {
+  int64_t h0 = oh * w.sh - w.ph, w0 = ow * w.sw - w.pw;
+  int64_t h1 = std::min(h0 + w.kh, H + w.ph), w1 = std::min(w0 + w.kw, W + w.pw);
+  const int64_t pool = (h1 - h0) * (w1 - w0);
+  h0 = std::max<int64_t>(h0, 0), w0 = std::max<int64_t>(w0, 0);
+  h1 = std::min(h1, H), w1 = std::min(w1, W);
+  const int64_t d = divisor > 0 ? divisor : include_pad ? pool : (h1 - h0) * (w1 - w0);
+  return {h0, h1, w0, w1, d};
+}
+
+inline int64_t ad_start(int64_t a, int64_t out, int64_t in) { return (a / out) * in + ((a % out) * in) / out; }
+inline int64_t ad_end(int64_t a, int64_t out, int64_t in) { return 1 + ((a + 1) * in - 1) / out; }
+
+template <typename T>
+inline bool better(T v, T best) {
+  return v > best || std::isnan(v);
+}
+
+// ================= max pooling =================
+template <typename T>
+void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w, bool ref) {
+  const PGeom g = make_pgeom(in, out, "max_pool2d kernel");
+  const T* x = static_cast<const T*>(in.raw_data());
+  T* y = static_cast<T*>(out.raw_data());
+  int64_t* ix = static_cast<int64_t*>(indices.raw_data());
+  if (ref) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        for (int64_t oh = 0; oh < g.Ho; ++oh)
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H), tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t bi = th.first * g.W + tw.first;
+            for (int64_t ih = th.first; ih < th.last; ih += th.step)
+              for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
+                const T v = x[in.stride(0) * n + in.stride(1) * c + in.stride(2) * ih + in.stride(3) * iw];
+                if (better(v, best)) best = v, bi = ih * g.W + iw;
+              }
+            const int64_t o = out.stride(0) * n + out.stride(1) * c + out.stride(2) * oh + out.stride(3) * ow;
+            y[o] = best;
+            ix[indices.stride(0) * n + indices.stride(1) * c + indices.stride(2) * oh + indices.stride(3) * ow] = bi;
+          }
+      }
+    });
+    return;
+  }
+  if (!g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const T* xp = x + nc * g.H * g.W;
+        T* yp = y + nc * g.Ho * g.Wo;
+        int64_t* ip = ix + nc * g.Ho * g.Wo;
+        for (int64_t oh = 0; oh < g.Ho; ++oh) {
+          const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const Taps tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t bi = th.first * g.W + tw.first;
+            for (int64_t ih = th.first; ih < th.last; ih += th.step)
+              for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
+                const T v = xp[ih * g.W + iw];
+                if (better(v, best)) best = v, bi = ih * g.W + iw;
+              }
+            yp[oh * g.Wo + ow] = best;
+            ip[oh * g.Wo + ow] = bi;
+          }
+        }
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N * g.Ho, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t nh = lo; nh < hi; ++nh) {
+      const int64_t n = nh / g.Ho, oh = nh % g.Ho;
+      const T* xn = x + n * g.H * g.W * g.C;
+      const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const Taps tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
+        T* yp = y + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+        int64_t* ip = ix + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+        const int64_t i0 = th.first * g.W + tw.first;
+        for (int64_t c = 0; c < g.C; ++c) yp[c] = -std::numeric_limits<T>::infinity(), ip[c] = i0;
+        for (int64_t ih = th.first; ih < th.last; ih += th.step)
+          for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
+            const T* xp = xn + (ih * g.W + iw) * g.C;
+            const int64_t idx = ih * g.W + iw;
+            for (int64_t c = 0; c < g.C; ++c)
+              if (better(xp[c], yp[c])) yp[c] = xp[c], ip[c] = idx;
+          }
+      }
+    }
+  });
+}
+
+template <typename T>
+void max_bwd(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_in, bool ref) {
+  const PGeom g = make_pgeom(grad_in, grad_out, "max_pool2d_backward kernel");
+  const T* dy = static_cast<const T*>(grad_out.raw_data());
+  const int64_t* ix = static_cast<const int64_t*>(indices.raw_data());
+  T* dx = static_cast<T*>(grad_in.raw_data());
+  const int64_t plane = g.H * g.W;
+  if (ref) {
+    // Per (n, c): zero the plane, then scatter.
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        auto dxe = [&](int64_t h, int64_t w) -> T& {
+          return dx[grad_in.stride(0) * n + grad_in.stride(1) * c + grad_in.stride(2) * h + grad_in.stride(3) * w];
+        };
+        for (int64_t h = 0; h < g.H; ++h)
+          for (int64_t w = 0; w < g.W; ++w) dxe(h, w) = T(0);
+        for (int64_t oh = 0; oh < g.Ho; ++oh)
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const int64_t k = ix[indices.stride(0) * n + indices.stride(1) * c + indices.stride(2) * oh +
+                                 indices.stride(3) * ow];
+            if (k < 0 || k >= plane) continue;
+            dxe(k / g.W, k % g.W) +=
+                dy[grad_out.stride(0) * n + grad_out.stride(1) * c + grad_out.stride(2) * oh + grad_out.stride(3) * ow];
+          }
+      }
+    });
+    return;
+  }
+  const int64_t oplane = g.Ho * g.Wo;
+  if (!g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        T* dp = dx + nc * plane;
+        std::fill(dp, dp + plane, T(0));
+        const T* gp = dy + nc * oplane;
+        const int64_t* ip = ix + nc * oplane;
+        for (int64_t k = 0; k < oplane; ++k)
+          if (ip[k] >= 0 && ip[k] < plane) dp[ip[k]] += gp[k];
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t n = lo; n < hi; ++n) {
+      T* dn = dx + n * plane * g.C;
+      std::fill(dn, dn + plane * g.C, T(0));
+      const T* gn = dy + n * oplane * g.C;
+      const int64_t* in_ = ix + n * oplane * g.C;
+      for (int64_t k = 0; k < oplane; ++k)
+        for (int64_t c = 0; c < g.C; ++c) {
+          const int64_t i = in_[k * g.C + c];
+          if (i >= 0 && i < plane) dn[i * g.C + c] += gn[k * g.C + c];
+        }
+    }
+  });
+}
+
+// ================= average pooling =================
+template <typename T>
+void avg_fwd(const Tensor& in, const Tensor& out, const Window2d& w, bool include_pad, int64_t divisor, bool ref) {
+  const PGeom g = make_pgeom(in, out, "avg_pool2d kernel");
+  const T* x = static_cast<const T*>(in.raw_data());
+  T* y = static_cast<T*>(out.raw_data());
+  if (ref || !g.cl) {
+    // NCHW fast and reference share this loop; the reference addresses through the strides.
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        for (int64_t oh = 0; oh < g.Ho; ++oh)
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const AvgWin a = avg_window(oh, ow, w, g.H, g.W, include_pad, divisor);
+            double s = 0;
+            for (int64_t ih = a.h0; ih < a.h1; ++ih)
+              for (int64_t iw = a.w0; iw < a.w1; ++iw)
+                s += double(ref ? x[in.stride(0) * n + in.stride(1) * c + in.stride(2) * ih + in.stride(3) * iw]
+                                : x[(nc * g.H + ih) * g.W + iw]);
+            const T v = T(s / double(a.divisor));
+            if (ref)
+              y[out.stride(0) * n + out.stride(1) * c + out.stride(2) * oh + out.stride(3) * ow] = v;
+            else
+              y[(nc * g.Ho + oh) * g.Wo + ow] = v;
+          }
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N * g.Ho, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<double> acc(size_t(g.C));
+    for (int64_t nh = lo; nh < hi; ++nh) {
+      const int64_t n = nh / g.Ho, oh = nh % g.Ho;
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const AvgWin a = avg_window(oh, ow, w, g.H, g.W, include_pad, divisor);
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t ih = a.h0; ih < a.h1; ++ih)
+          for (int64_t iw = a.w0; iw < a.w1; ++iw) {
+            const T* xp = x + at(g, n, 0, ih, iw, g.H, g.W);
+            for (int64_t c = 0; c < g.C; ++c) acc[size_t(c)] += double(xp[c]);
+          }
+        T* yp = y + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+        for (int64_t c = 0; c < g.C; ++c) yp[c] = T(acc[size_t(c)] / double(a.divisor));
+      }
+    }
+  });
+}
+
+template <typename T>
+void avg_bwd(const Tensor& grad_out, const Tensor& grad_in, const Window2d& w, bool include_pad, int64_t divisor,
+             bool ref) {
+  const PGeom g = make_pgeom(grad_in, grad_out, "avg_pool2d_backward kernel");
+  const T* dy = static_cast<const T*>(grad_out.raw_data());
+  T* dx = static_cast<T*>(grad_in.raw_data());
+  if (ref || !g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        auto dxe = [&](int64_t h, int64_t ww) -> T& {
+          return ref ? dx[grad_in.stride(0) * n + grad_in.stride(1) * c + grad_in.stride(2) * h + grad_in.stride(3) * ww]
+                     : dx[(nc * g.H + h) * g.W + ww];
+        };
+        for (int64_t h = 0; h < g.H; ++h)
+          for (int64_t ww = 0; ww < g.W; ++ww) dxe(h, ww) = T(0);
+        for (int64_t oh = 0; oh < g.Ho; ++oh)
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const AvgWin a = avg_window(oh, ow, w, g.H, g.W, include_pad, divisor);
+            const T gv = ref ? dy[grad_out.stride(0) * n + grad_out.stride(1) * c + grad_out.stride(2) * oh +
+                                  grad_out.stride(3) * ow]
+                             : dy[(nc * g.Ho + oh) * g.Wo + ow];
+            const T v = T(double(gv) / double(a.divisor));
+            for (int64_t ih = a.h0; ih < a.h1; ++ih)
+              for (int64_t iw = a.w0; iw < a.w1; ++iw) dxe(ih, iw) += v;
+          }
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t n = lo; n < hi; ++n) {
+      T* dn = dx + n * g.H * g.W * g.C;
+      std::fill(dn, dn + g.H * g.W * g.C, T(0));
+      for (int64_t oh = 0; oh < g.Ho; ++oh)
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          const AvgWin a = avg_window(oh, ow, w, g.H, g.W, include_pad, divisor);
+          const T* gp = dy + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+          const T inv = T(1.0 / double(a.divisor));
+          for (int64_t ih = a.h0; ih < a.h1; ++ih)
+            for (int64_t iw = a.w0; iw < a.w1; ++iw) {
+              T* dp = dx + at(g, n, 0, ih, iw, g.H, g.W);
+              for (int64_t c = 0; c < g.C; ++c) dp[c] += gp[c] * inv;
+            }
+        }
+    }
+  });
+}
+
+// ================= adaptive average pooling =================
+template <typename T>
+void adaptive_fwd(const Tensor& in, const Tensor& out, bool ref) {
+  const PGeom g = make_pgeom(in, out, "adaptive_avg_pool2d kernel");
+  const T* x = static_cast<const T*>(in.raw_data());
+  T* y = static_cast<T*>(out.raw_data());
+  if (ref || !g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        for (int64_t oh = 0; oh < g.Ho; ++oh) {
+          const int64_t h0 = ad_start(oh, g.Ho, g.H), h1 = ad_end(oh, g.Ho, g.H);
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const int64_t w0 = ad_start(ow, g.Wo, g.W), w1 = ad_end(ow, g.Wo, g.W);
+            double s = 0;
+            for (int64_t ih = h0; ih < h1; ++ih)
+              for (int64_t iw = w0; iw < w1; ++iw)
+                s += double(ref ? x[in.stride(0) * n + in.stride(1) * c + in.stride(2) * ih + in.stride(3) * iw]
+                                : x[(nc * g.H + ih) * g.W + iw]);
+            const T v = T(s / double((h1 - h0) * (w1 - w0)));
+            if (ref)
+              y[out.stride(0) * n + out.stride(1) * c + out.stride(2) * oh + out.stride(3) * ow] = v;
+            else
+              y[(nc * g.Ho + oh) * g.Wo + ow] = v;
+          }
+        }
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N * g.Ho, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<double> acc(size_t(g.C));
+    for (int64_t nh = lo; nh < hi; ++nh) {
+      const int64_t n = nh / g.Ho, oh = nh % g.Ho;
+      const int64_t h0 = ad_start(oh, g.Ho, g.H), h1 = ad_end(oh, g.Ho, g.H);
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const int64_t w0 = ad_start(ow, g.Wo, g.W), w1 = ad_end(ow, g.Wo, g.W);
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) {
+            const T* xp = x + at(g, n, 0, ih, iw, g.H, g.W);
+            for (int64_t c = 0; c < g.C; ++c) acc[size_t(c)] += double(xp[c]);
+          }
+        T* yp = y + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+        const double cnt = double((h1 - h0) * (w1 - w0));
+        for (int64_t c = 0; c < g.C; ++c) yp[c] = T(acc[size_t(c)] / cnt);
+      }
+    }
+  });
+}
+
+template <typename T>
+void adaptive_bwd(const Tensor& grad_out, const Tensor& grad_in, bool ref) {
+  const PGeom g = make_pgeom(grad_in, grad_out, "adaptive_avg_pool2d_backward kernel");
+  const T* dy = static_cast<const T*>(grad_out.raw_data());
+  T* dx = static_cast<T*>(grad_in.raw_data());
+  if (ref || !g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        const int64_t n = nc / g.C, c = nc % g.C;
+        auto dxe = [&](int64_t h, int64_t ww) -> T& {
+          return ref ? dx[grad_in.stride(0) * n + grad_in.stride(1) * c + grad_in.stride(2) * h + grad_in.stride(3) * ww]
+                     : dx[(nc * g.H + h) * g.W + ww];
+        };
+        for (int64_t h = 0; h < g.H; ++h)
+          for (int64_t ww = 0; ww < g.W; ++ww) dxe(h, ww) = T(0);
+        for (int64_t oh = 0; oh < g.Ho; ++oh) {
+          const int64_t h0 = ad_start(oh, g.Ho, g.H), h1 = ad_end(oh, g.Ho, g.H);
+          for (int64_t ow = 0; ow < g.Wo; ++ow) {
+            const int64_t w0 = ad_start(ow, g.Wo, g.W), w1 = ad_end(ow, g.Wo, g.W);
+            const T gv = ref ? dy[grad_out.stride(0) * n + grad_out.stride(1) * c + grad_out.stride(2) * oh +
+                                  grad_out.stride(3) * ow]
+                             : dy[(nc * g.Ho + oh) * g.Wo + ow];
+            const T v = T(double(gv) / double((h1 - h0) * (w1 - w0)));
+            for (int64_t ih = h0; ih < h1; ++ih)
+              for (int64_t iw = w0; iw < w1; ++iw) dxe(ih, iw) += v;
+          }
+        }
+      }
+    });
+    return;
+  }
+  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t n = lo; n < hi; ++n) {
+      T* dn = dx + n * g.H * g.W * g.C;
+      std::fill(dn, dn + g.H * g.W * g.C, T(0));
+      for (int64_t oh = 0; oh < g.Ho; ++oh) {
+        const int64_t h0 = ad_start(oh, g.Ho, g.H), h1 = ad_end(oh, g.Ho, g.H);
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          const int64_t w0 = ad_start(ow, g.Wo, g.W), w1 = ad_end(ow, g.Wo, g.W);
+          const T* gp = dy + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+          const T inv = T(1.0 / double((h1 - h0) * (w1 - w0)));
+          for (int64_t ih = h0; ih < h1; ++ih)
+            for (int64_t iw = w0; iw < w1; ++iw) {
+              T* dp = dx + at(g, n, 0, ih, iw, g.H, g.W);
+              for (int64_t c = 0; c < g.C; ++c) dp[c] += gp[c] * inv;
+            }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void CpuBackend::max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
+                            KernelImpl impl) {
+  check_indices(indices, out, "max_pool2d kernel");
+  const bool ref = impl == KernelImpl::Reference;
+  if (in.dtype() == DType::Float32) max_fwd<float>(in, out, indices, w, ref);
+  else max_fwd<double>(in, out, indices, w, ref);
+}
+
+void CpuBackend::max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_in,
+                                     KernelImpl impl) {
+  check_indices(indices, grad_out, "max_pool2d_backward kernel");
+  const bool ref = impl == KernelImpl::Reference;
+  if (grad_in.dtype() == DType::Float32) max_bwd<float>(grad_out, indices, grad_in, ref);
+  else max_bwd<double>(grad_out, indices, grad_in, ref);
+}
+
+void CpuBackend::avg_pool2d(const Tensor& in, const Tensor& out, const Window2d& w, bool count_include_pad,
+                            int64_t divisor, KernelImpl impl) {
+  const bool ref = impl == KernelImpl::Reference;
+  if (in.dtype() == DType::Float32) avg_fwd<float>(in, out, w, count_include_pad, divisor, ref);
+  else avg_fwd<double>(in, out, w, count_include_pad, divisor, ref);
+}
+
+void CpuBackend::avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, const Window2d& w,
+                                     bool count_include_pad, int64_t divisor, KernelImpl impl) {
+  const bool ref = impl == KernelImpl::Reference;
+  if (grad_in.dtype() == DType::Float32) avg_bwd<float>(grad_out, grad_in, w, count_include_pad, divisor, ref);
+  else avg_bwd<double>(grad_out, grad_in, w, count_include_pad, divisor, ref);
+}
+
+void CpuBackend::adaptive_avg_pool2d(const Tensor& in, const Tensor& out, KernelImpl impl) {
+  const bool ref = impl == KernelImpl::Reference;
+  if (in.dtype() == DType::Float32) adaptive_fwd<float>(in, out, ref);
+  else adaptive_fwd<double>(in, out, ref);
+}
+
+void CpuBackend::adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, KernelImpl impl) {
+  const bool ref = impl == KernelImpl::Reference;
+  if (grad_in.dtype() == DType::Float32) adaptive_bwd<float>(grad_out, grad_in, ref);
+  else adaptive_bwd<double>(grad_out, grad_in, ref);
+}
+
+}  // namespace descent::backend::cpu
