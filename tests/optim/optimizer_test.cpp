@@ -293,7 +293,6 @@ TEST(OptimizerState, BadStatesThrowNamingTheKeyAndLeaveTheOptimizerUnchanged) {
   {
     auto s = good;
     s.scalars["param_groups.0.lr"] = -1;
-    s.scalars["param_groups.0.lr"] = -1;
     expect_bad(s, "lr");
   }
   {
