@@ -14,3 +14,4 @@
 #include "descent/nn/nn.h"
 #include "descent/optim/optim.h"
 #include "descent/io/safetensors.h"
+#include "descent/io/checkpoint.h"
