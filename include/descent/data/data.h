@@ -1,0 +1,12 @@
+#pragma once
+// descent's data pipeline (library descent_data, target descent::descent_data): datasets,
+// samplers, collate, DataLoader, splits, transforms, the IDX format and (Fashion-)MNIST.
+#include "descent/data/collate.h"
+#include "descent/data/dataloader.h"
+#include "descent/data/dataset.h"
+#include "descent/data/datasets/mnist.h"
+#include "descent/data/formats/idx.h"
+#include "descent/data/sample_rng.h"
+#include "descent/data/sampler.h"
+#include "descent/data/split.h"
+#include "descent/data/transforms.h"
