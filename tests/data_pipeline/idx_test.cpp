@@ -104,6 +104,11 @@ TEST(Idx, HostileFilesGiveErrorsNamingTheFile) {
   // Sizes whose product overflows 64 bits.
   expect_has(err_file("ovf.idx", header(0x0E, {0x7fffffff, 0x7fffffff, 0x7fffffff})),
              {"ovf.idx", "more elements than any file can hold"});
+  // ... also when a zero size makes the element count 0 (found by the fuzzer: the strides of
+  // such an empty tensor would overflow).
+  expect_has(err_file("ovf0.idx", header(0x0D, {0x200, 0x70fe00, 0, 0x42, 0x7a000000})),
+             {"ovf0.idx", "more elements than any file can hold"});
+  EXPECT_EQ(parse(header(0x08, {0, 0x7fffffff})).sizes(), Shape({0, 0x7fffffff}));
   EXPECT_NE(error_of([&] { read_idx(dir.file("missing.idx")); }).find("missing.idx: no such file"), std::string::npos);
   EXPECT_NE(error_of([&] { read_idx(dir.str()); }).find("not a regular file"), std::string::npos);
 

@@ -185,18 +185,23 @@ Header read_header(Source& src, const std::string& name, uint64_t total_hint) {
   const size_t got = src.read(d, need);
   IDX_CHECK(got == need, "truncated: the file ends at offset ", 4 + got, " inside the header, which needs ", 4 + need,
             " bytes for ", ndims, " dimensions");
+  // The product of the sizes with zeros counted as ones must fit too: a tensor's strides are
+  // computed that way even when it has no elements.
   bool overflow = false;
+  uint64_t span = 1;
   for (int i = 0; i < ndims; ++i) {
     const uint32_t s = be32(d + 4 * i);
     IDX_CHECK(s <= uint32_t(INT32_MAX), "dimension ", i, " has size ", s, " (at offset ", 4 + 4 * i,
               "), beyond the format's limit of 2^31 - 1");
     h.shape.push_back(int64_t(s));
-    overflow = overflow || __builtin_mul_overflow(h.count, uint64_t(s), &h.count);
+    h.count *= s;
+    overflow = overflow || __builtin_mul_overflow(span, uint64_t(std::max<uint32_t>(s, 1)), &span);
   }
   h.header_bytes = 4 + need;
-  overflow = overflow || __builtin_mul_overflow(h.count, uint64_t(h.elem), &h.data_bytes) ||
-             h.data_bytes > uint64_t(std::numeric_limits<int64_t>::max()) / 8;
+  const uint64_t limit = uint64_t(std::numeric_limits<int64_t>::max()) / 8;
+  overflow = overflow || span > limit;
   IDX_CHECK(!overflow, "the header's sizes ", h.shape, " multiply to more elements than any file can hold");
+  h.data_bytes = h.count * h.elem;  // count <= span <= 2^60 and elem <= 8: no overflow
   return h;
 }
 
