@@ -137,11 +137,14 @@ struct LoaderRun {
       }
       indices.push_back(index);
     }
+    Batch out;
     try {
-      return collate ? collate(examples, indices) : stack_collate(examples, indices);
+      out = collate ? collate(examples, indices) : stack_collate(examples, indices);
     } catch (const std::exception& e) {
       DESCENT_FAIL("DataLoader: batch ", b, " of epoch ", epoch, ": ", e.what());
     }
+    if (out.indices.empty()) out.indices = std::move(indices);  // a user collate may leave them out
+    return out;
   }
 
   // Makes `current` the next batch, or marks the pass done (and moves the cursor to the next epoch).

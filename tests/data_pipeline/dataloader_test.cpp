@@ -154,6 +154,13 @@ TEST(DataLoader, SamplersAndPadCollateWithWorkers) {
       if (w == 0) ref = s;
       else EXPECT_TRUE(s == ref);
     }
+    // A user collate that fills only data: the loader adds the indices.
+    DataLoader custom(ds, DataLoaderOptions().batch_size(3).collate([](std::vector<Example>& ex, const std::vector<int64_t>&) {
+      Batch b;
+      b.data = scalar_tensor(int64_t(ex.size()));
+      return b;
+    }));
+    EXPECT_EQ(custom.begin()->indices, (std::vector<int64_t>{0, 1, 2}));
     DataLoader fixed(ds, DataLoaderOptions().batch_size(2).sampler(std::make_shared<SubsetSampler>(std::vector<int64_t>{19, 3, 3})));
     Seen f = run_epochs(fixed, 1);
     EXPECT_EQ(f.indices, (std::vector<std::vector<int64_t>>{{19, 3}, {3}}));
