@@ -10,3 +10,11 @@
 #include "descent/data/sampler.h"
 #include "descent/data/split.h"
 #include "descent/data/transforms.h"
+// Text and tabular inputs: CSV, UTF-8, Tokenizer/Vocab/TF-IDF, TextClassification, TabularDataset,
+// Standardizer, and the synthetic sample data of tools/make_sample_data_text.
+#include "descent/data/datasets/text_classification.h"
+#include "descent/data/formats/csv.h"
+#include "descent/data/formats/text.h"
+#include "descent/data/synthetic.h"
+#include "descent/data/tabular.h"
+#include "descent/data/text.h"
