@@ -28,7 +28,9 @@ Shape contiguous_strides(const Shape& sizes) {
   int64_t acc = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     st[i] = acc;
-    acc *= std::max<int64_t>(sizes[i], 1);
+    // Empty tensors may have huge other dims; their strides must still be representable.
+    DESCENT_CHECK(!__builtin_mul_overflow(acc, std::max<int64_t>(sizes[i], 1), &acc), "shape ", sizes,
+                  " is too large: its strides overflow int64");
   }
   return st;
 }

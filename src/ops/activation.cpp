@@ -250,7 +250,7 @@ Tensor softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   }
   if (any_requires_grad({&xin})) {
     SavedTensor so(out);
-    record("SoftmaxBackward", {&xin}, {&out}, [so, d](Grads& g) {
+    record("SoftmaxBackward", {&xin}, {&out}, [so, d = d](Grads& g) {
       // dx = y (g - sum(g y))
       Tensor y = so.get("SoftmaxBackward");
       Dims dims;
@@ -278,7 +278,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   }
   if (any_requires_grad({&xin})) {
     SavedTensor so(out);
-    record("LogSoftmaxBackward", {&xin}, {&out}, [so, d](Grads& g) {
+    record("LogSoftmaxBackward", {&xin}, {&out}, [so, d = d](Grads& g) {
       // dx = g - exp(y) sum(g)
       Tensor y = so.get("LogSoftmaxBackward");
       Dims dims;
