@@ -205,6 +205,11 @@ TEST(CsvErrors, LimitsStopHostileSizes) {
   EXPECT_NE(e.find("wide.csv: row 1 (line 1): more than 65536 fields"), std::string::npos) << e;
   e = error_of([] { parse_csv("a\n" + std::string(2 << 20, 'u'), "big.csv", CsvOptions().max_field_bytes(1 << 20)); });
   EXPECT_NE(e.find("field longer than"), std::string::npos) << e;
+  // A doubled quote counts too (found by fuzz/csv_fuzz): 64 bytes pass a 64-byte limit, 65 do not.
+  const CsvOptions small = CsvOptions().max_field_bytes(64);
+  EXPECT_EQ(parse_csv("a\n\"" + std::string(63, 'x') + "\"\"\"\n", "q.csv", small).rows[0][0].size(), 64u);
+  e = error_of([&] { parse_csv("a\n\"" + std::string(64, 'x') + "\"\"\"\n", "q.csv", small); });
+  EXPECT_NE(e.find("field longer than 64 bytes"), std::string::npos) << e;
 }
 
 TEST(CsvErrors, BadOptions) {

@@ -59,6 +59,13 @@ struct CsvReader::Impl {
     return s;
   }
 
+  // Adds a byte to the field being read, within max_field_bytes.
+  void append(const std::vector<std::string>& fields, std::string& field, char ch, int64_t r) {
+    DESCENT_CHECK(field.size() < opt.max_field_bytes_, where(r, row_line), column_name(fields.size()),
+                  ": field longer than ", opt.max_field_bytes_, " bytes (CsvOptions::max_field_bytes)");
+    field.push_back(ch);
+  }
+
   void finish_field(std::vector<std::string>& fields, std::string& field, int64_t field_line, int64_t r) {
     if (opt.validate_utf8_) {
       if (auto err = find_invalid_utf8(field))
@@ -97,9 +104,7 @@ struct CsvReader::Impl {
             state = kQuoteInQuoted;
           } else {
             if (ch == '\n' || (ch == '\r' && peek() != '\n')) ++line;
-            DESCENT_CHECK(field.size() < opt.max_field_bytes_, where(r, row_line), column_name(fields.size()),
-                          ": field longer than ", opt.max_field_bytes_, " bytes (CsvOptions::max_field_bytes)");
-            field.push_back(ch);
+            append(fields, field, ch, r);
           }
           continue;
         }
@@ -122,7 +127,7 @@ struct CsvReader::Impl {
             state = kQuoted;
             quote_line = line;
           } else if (state == kQuoteInQuoted) {
-            field.push_back(ch);  // a doubled quote
+            append(fields, field, ch, r);  // a doubled quote
             state = kQuoted;
           } else {
             DESCENT_FAIL(where(r, row_line), column_name(fields.size()),
@@ -133,9 +138,7 @@ struct CsvReader::Impl {
         DESCENT_CHECK(state != kQuoteInQuoted, where(r, row_line), column_name(fields.size()), ": unexpected ",
                       (c >= 0x20 && c < 0x7F) ? detail::str_cat("'", ch, "'") : detail::str_cat("byte ", c),
                       " after a closing quote (expected the delimiter or the end of the line)");
-        DESCENT_CHECK(field.size() < opt.max_field_bytes_, where(r, row_line), column_name(fields.size()),
-                      ": field longer than ", opt.max_field_bytes_, " bytes (CsvOptions::max_field_bytes)");
-        field.push_back(ch);
+        append(fields, field, ch, r);
         state = kUnquoted;
       }
       if (fields.empty()) continue;  // a blank line, skipped
