@@ -1,0 +1,31 @@
+#pragma once
+// The "one subfolder per class" layout of torchvision's ImageFolder/DatasetFolder:
+//   root/cat/001.png, root/cat/sub/002.png, root/dog/003.jpg, ...
+// Class names are the subfolders of root, sorted (byte order), and their index is their position.
+// Files under a class folder (searched recursively, directory symlinks not followed) are kept when
+// their extension is wanted (case-insensitive) and counted as skipped otherwise; files directly in
+// root are ignored.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace descent::data {
+
+/// The files of a class-folder tree.
+struct ClassFolderIndex {
+  /// Sorted class names; class i is classes[i].
+  std::vector<std::string> classes;
+  /// Paths of the kept files, grouped by class and sorted within each class.
+  std::vector<std::string> paths;
+  /// The class index of each path.
+  std::vector<int64_t> labels;
+  /// Files under class folders that were not kept (other extensions, hidden files).
+  std::vector<std::string> skipped;
+};
+
+/// Scans root. extensions are like ".png" or "png". Errors (naming root and `what`): root missing or
+/// not a folder, no class folders, no kept files at all, or a class without files unless allow_empty.
+ClassFolderIndex scan_class_folders(const std::string& root, const std::vector<std::string>& extensions,
+                                    const char* what, bool allow_empty = false);
+
+}  // namespace descent::data
