@@ -79,14 +79,18 @@ auto batched(const Tensor& x, F&& f) {
   return x.dim() == 4 ? f(x) : f(x.unsqueeze(0));
 }
 
-std::pair<Tensor, Tensor> max_pool_4d(const Ctx& c, const Tensor& x, const Window2d& w, bool ceil_mode) {
+// Values and (when asked for, or needed by backward) indices.
+std::pair<Tensor, Tensor> max_pool_4d(const Ctx& c, const Tensor& x, const Window2d& w, bool ceil_mode,
+                                      bool want_indices) {
   auto [Ho, Wo] = window_out(c, x, w, ceil_mode);
   const MemoryFormat fmt = x.suggest_memory_format();
   Tensor xd = dense(x, fmt);
   const Shape os{x.size(0), x.size(1), Ho, Wo};
-  Tensor out = empty_fmt(os, x.dtype(), fmt), idx = empty_fmt(os, DType::Int64, fmt);
+  const bool grad = autograd::any_requires_grad({&x});
+  Tensor out = empty_fmt(os, x.dtype(), fmt);
+  Tensor idx = want_indices || grad ? empty_fmt(os, DType::Int64, fmt) : Tensor();
   be(x).max_pool2d(xd, out, idx, w);
-  if (autograd::any_requires_grad({&x})) {
+  if (grad) {
     SavedTensor si(idx);
     const Shape xs = x.sizes();
     record("MaxPool2DWithIndicesBackward", {&x}, {&out}, [si, xs, fmt](Grads& g) {
@@ -156,35 +160,49 @@ Tensor unbatch(const Tensor& y, const Tensor& input, int nd) {
 
 }  // namespace
 
-std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, ExpandingArray<2> kernel_size,
-                                                  OptionalExpandingArray<2> stride, ExpandingArray<2> padding,
-                                                  ExpandingArray<2> dilation, bool ceil_mode) {
+namespace {
+std::pair<Tensor, Tensor> max_pool2d_impl(const Tensor& input, ExpandingArray<2> kernel_size,
+                                          OptionalExpandingArray<2> stride, ExpandingArray<2> padding,
+                                          ExpandingArray<2> dilation, bool ceil_mode, bool want_indices) {
   Ctx c{"max_pool2d", 2, input.sizes()};
   check_input(c, input);
   const Window2d w = window2(kernel_size, stride_or_kernel(stride, kernel_size), padding, dilation);
-  auto [y, i] = batched(input, [&](const Tensor& x) { return max_pool_4d(c, x, w, ceil_mode); });
-  return {unbatch(y, input, 2), unbatch(i, input, 2)};
+  auto [y, i] = batched(input, [&](const Tensor& x) { return max_pool_4d(c, x, w, ceil_mode, want_indices); });
+  return {unbatch(y, input, 2), want_indices ? unbatch(i, input, 2) : Tensor()};
+}
+
+std::pair<Tensor, Tensor> max_pool1d_impl(const Tensor& input, ExpandingArray<1> kernel_size,
+                                          OptionalExpandingArray<1> stride, ExpandingArray<1> padding,
+                                          ExpandingArray<1> dilation, bool ceil_mode, bool want_indices) {
+  Ctx c{"max_pool1d", 1, input.sizes()};
+  check_input(c, input);
+  const Window2d w = window1(kernel_size, stride_or_kernel(stride, kernel_size), padding, dilation);
+  Tensor x = input.dim() == 3 ? input.unsqueeze(2) : input.unsqueeze(0).unsqueeze(2);
+  auto [y, i] = max_pool_4d(c, x, w, ceil_mode, want_indices);
+  return {unbatch(y, input, 1), want_indices ? unbatch(i, input, 1) : Tensor()};
+}
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, ExpandingArray<2> kernel_size,
+                                                  OptionalExpandingArray<2> stride, ExpandingArray<2> padding,
+                                                  ExpandingArray<2> dilation, bool ceil_mode) {
+  return max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode, true);
 }
 
 Tensor max_pool2d(const Tensor& input, ExpandingArray<2> kernel_size, OptionalExpandingArray<2> stride,
                   ExpandingArray<2> padding, ExpandingArray<2> dilation, bool ceil_mode) {
-  return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool2d_impl(input, kernel_size, stride, padding, dilation, ceil_mode, false).first;
 }
 
 std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, ExpandingArray<1> kernel_size,
                                                   OptionalExpandingArray<1> stride, ExpandingArray<1> padding,
                                                   ExpandingArray<1> dilation, bool ceil_mode) {
-  Ctx c{"max_pool1d", 1, input.sizes()};
-  check_input(c, input);
-  const Window2d w = window1(kernel_size, stride_or_kernel(stride, kernel_size), padding, dilation);
-  Tensor x = input.dim() == 3 ? input.unsqueeze(2) : input.unsqueeze(0).unsqueeze(2);
-  auto [y, i] = max_pool_4d(c, x, w, ceil_mode);
-  return {unbatch(y, input, 1), unbatch(i, input, 1)};
+  return max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode, true);
 }
 
 Tensor max_pool1d(const Tensor& input, ExpandingArray<1> kernel_size, OptionalExpandingArray<1> stride,
                   ExpandingArray<1> padding, ExpandingArray<1> dilation, bool ceil_mode) {
-  return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool1d_impl(input, kernel_size, stride, padding, dilation, ceil_mode, false).first;
 }
 
 Tensor avg_pool2d(const Tensor& input, ExpandingArray<2> kernel_size, OptionalExpandingArray<2> stride,

@@ -90,7 +90,8 @@ class Backend {
   virtual void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
                                       const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
   /// out = windowed max of in (padding acts as -inf); indices (int64, out's shape and format) hold
-  /// the flat position h * W + w of each maximum in its input plane. NaN wins.
+  /// the flat position h * W + w of each maximum in its input plane. NaN wins. Undefined indices:
+  /// values only (inference needs no indices and skips their bookkeeping).
   virtual void max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
                           KernelImpl impl = KernelImpl::Fast) = 0;
   /// grad_in = 0, then grad_in[n, c, indices[n, c, i, j]] += grad_out[n, c, i, j].

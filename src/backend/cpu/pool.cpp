@@ -5,7 +5,10 @@
 // (planes in parallel); NHWC keeps the channel loop innermost so each window step is a contiguous
 // vector over C (images in parallel). Reference kernels are one plain loop per output element over
 // the tensors' own strides; tests compare the two.
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 #include <limits>
 #include <vector>
 
@@ -86,13 +89,101 @@ inline bool better(T v, T best) {
   return v > best || std::isnan(v);
 }
 
+// A data-dependent select the compiler cannot turn back into a branch: random inputs make the
+// max-pooling comparison a coin flip, and mispredicted branches dominated the indexed kernels.
+template <typename T>
+inline void update_max(T v, int64_t idx, T& best, int64_t& bi) {
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const bool upd = (v > best) | (v != v);
+  const U mu = U(0) - U(upd);
+  const uint64_t mi = uint64_t(0) - uint64_t(upd);
+  best = std::bit_cast<T>(U((std::bit_cast<U>(v) & mu) | (std::bit_cast<U>(best) & ~mu)));
+  bi = int64_t((uint64_t(idx) & mi) | (uint64_t(bi) & ~mi));
+}
+
+// max with NaN winning, without a branch (vectorisable): values-only pooling uses it.
+template <typename T>
+inline T nan_max(T v, T best) {
+  return ((v > best) | (v != v)) ? v : best;
+}
+
 // ================= max pooling =================
+// Range of output positions o (0 <= o < out) whose input coordinate o*s - p + kd lies in [0, in).
+inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t kd, int64_t& lo, int64_t& hi) {
+  const int64_t a = p - kd, b = in - 1 + p - kd;
+  lo = a <= 0 ? 0 : (a + s - 1) / s;
+  hi = b < 0 ? 0 : std::min(out, b / s + 1);
+  if (hi < lo) hi = lo;
+}
+
+// Max pooling of one NCHW plane with the taps outermost and the output columns innermost, so the
+// inner loop is a branch-free vector loop. Each output still sees its taps in PyTorch's order (rows,
+// then columns), so ties and NaNs pick the same index.
+template <typename T, bool kIdx>
+void max_plane(const T* xp, T* yp, int64_t* ip, const PGeom& g, const Window2d& w) {
+  for (int64_t oh = 0; oh < g.Ho; ++oh) {
+    T* yr = yp + oh * g.Wo;
+    int64_t* ir = kIdx ? ip + oh * g.Wo : nullptr;
+    const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
+    for (int64_t ow = 0; ow < g.Wo; ++ow) {
+      yr[ow] = -std::numeric_limits<T>::infinity();
+      if constexpr (kIdx) ir[ow] = th.first * g.W + max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W).first;
+    }
+    for (int64_t ih = th.first; ih < th.last; ih += th.step)
+      for (int64_t j = 0; j < w.kw; ++j) {
+        int64_t lo, hi;
+        valid_range(g.Wo, g.W, w.sw, w.pw, j * w.dw, lo, hi);
+        const int64_t base = ih * g.W - w.pw + j * w.dw;  // input index of output column 0
+        const T* src = xp + base;
+        const int64_t sw = w.sw;
+        if constexpr (kIdx) {
+          for (int64_t ow = lo; ow < hi; ++ow) update_max(src[ow * sw], base + ow * sw, yr[ow], ir[ow]);
+        } else if (sw == 1) {
+          for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = nan_max(src[ow], yr[ow]);
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = nan_max(src[ow * sw], yr[ow]);
+        }
+      }
+  }
+}
+
+// Values only (indices undefined): no index bookkeeping, branch-free maxima.
+template <typename T>
+void max_fwd_values(const T* x, T* y, const PGeom& g, const Window2d& w) {
+  constexpr T lowest = -std::numeric_limits<T>::infinity();
+  if (!g.cl) {
+    parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t nc = lo; nc < hi; ++nc)
+        max_plane<T, false>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, nullptr, g, w);
+    });
+    return;
+  }
+  parallel_for(0, g.N * g.Ho, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t nh = lo; nh < hi; ++nh) {
+      const int64_t n = nh / g.Ho, oh = nh % g.Ho;
+      const T* xn = x + n * g.H * g.W * g.C;
+      const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        const Taps tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
+        T* yp = y + at(g, n, 0, oh, ow, g.Ho, g.Wo);
+        for (int64_t c = 0; c < g.C; ++c) yp[c] = lowest;
+        for (int64_t ih = th.first; ih < th.last; ih += th.step)
+          for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
+            const T* xp = xn + (ih * g.W + iw) * g.C;
+            for (int64_t c = 0; c < g.C; ++c) yp[c] = nan_max(xp[c], yp[c]);
+          }
+      }
+    }
+  });
+}
+
 template <typename T>
 void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w, bool ref) {
   const PGeom g = make_pgeom(in, out, "max_pool2d kernel");
   const T* x = static_cast<const T*>(in.raw_data());
   T* y = static_cast<T*>(out.raw_data());
-  int64_t* ix = static_cast<int64_t*>(indices.raw_data());
+  if (!indices.defined() && !ref) return max_fwd_values(x, y, g, w);
+  int64_t* ix = indices.defined() ? static_cast<int64_t*>(indices.raw_data()) : nullptr;
   if (ref) {
     parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t nc = lo; nc < hi; ++nc) {
@@ -109,7 +200,8 @@ void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const W
               }
             const int64_t o = out.stride(0) * n + out.stride(1) * c + out.stride(2) * oh + out.stride(3) * ow;
             y[o] = best;
-            ix[indices.stride(0) * n + indices.stride(1) * c + indices.stride(2) * oh + indices.stride(3) * ow] = bi;
+            if (ix)
+              ix[indices.stride(0) * n + indices.stride(1) * c + indices.stride(2) * oh + indices.stride(3) * ow] = bi;
           }
       }
     });
@@ -117,26 +209,8 @@ void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const W
   }
   if (!g.cl) {
     parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t nc = lo; nc < hi; ++nc) {
-        const T* xp = x + nc * g.H * g.W;
-        T* yp = y + nc * g.Ho * g.Wo;
-        int64_t* ip = ix + nc * g.Ho * g.Wo;
-        for (int64_t oh = 0; oh < g.Ho; ++oh) {
-          const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
-          for (int64_t ow = 0; ow < g.Wo; ++ow) {
-            const Taps tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
-            T best = -std::numeric_limits<T>::infinity();
-            int64_t bi = th.first * g.W + tw.first;
-            for (int64_t ih = th.first; ih < th.last; ih += th.step)
-              for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
-                const T v = xp[ih * g.W + iw];
-                if (better(v, best)) best = v, bi = ih * g.W + iw;
-              }
-            yp[oh * g.Wo + ow] = best;
-            ip[oh * g.Wo + ow] = bi;
-          }
-        }
-      }
+      for (int64_t nc = lo; nc < hi; ++nc)
+        max_plane<T, true>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, ix + nc * g.Ho * g.Wo, g, w);
     });
     return;
   }
@@ -155,8 +229,7 @@ void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const W
           for (int64_t iw = tw.first; iw < tw.last; iw += tw.step) {
             const T* xp = xn + (ih * g.W + iw) * g.C;
             const int64_t idx = ih * g.W + iw;
-            for (int64_t c = 0; c < g.C; ++c)
-              if (better(xp[c], yp[c])) yp[c] = xp[c], ip[c] = idx;
+            for (int64_t c = 0; c < g.C; ++c) update_max(xp[c], idx, yp[c], ip[c]);
           }
       }
     }
@@ -425,7 +498,7 @@ void adaptive_bwd(const Tensor& grad_out, const Tensor& grad_in, bool ref) {
 
 void CpuBackend::max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
                             KernelImpl impl) {
-  check_indices(indices, out, "max_pool2d kernel");
+  if (indices.defined()) check_indices(indices, out, "max_pool2d kernel");
   const bool ref = impl == KernelImpl::Reference;
   if (in.dtype() == DType::Float32) max_fwd<float>(in, out, indices, w, ref);
   else max_fwd<double>(in, out, indices, w, ref);
