@@ -128,6 +128,14 @@ TEST(PoolValues, MaxPoolPropagatesNaN) {
   auto [m, idx] = F::max_pool2d_with_indices(x, 2);
   EXPECT_TRUE(std::isnan(m.item<double>()));
   EXPECT_EQ(idx.item<int64_t>(), 1);
+  // values-only kernels (no grad, no indices asked for), both layouts
+  Tensor big = randn({2, 3, 4, 4});
+  big.select(1, 1).select(1, 2).select(1, 3).fill_(NAN);  // (n, 1, 2, 3) in every image
+  for (const Tensor& t : {big, big.contiguous(MemoryFormat::ChannelsLast)}) {
+    Tensor y = F::max_pool2d(t, 2);
+    EXPECT_TRUE(std::isnan(y.at<float>({0, 1, 1, 1})) && std::isnan(y.at<float>({1, 1, 1, 1})));
+    EXPECT_EQ(isnan(y).sum().item<int64_t>(), 2);
+  }
 }
 
 // ================= errors =================
@@ -399,12 +407,12 @@ TEST(ConvKernels, FastMatchesReferenceOnOddShapes) {
       for (bool cl : {false, true}) check_conv_kernels(k, dt, cl);
 }
 
-TEST(ConvKernels, NhwcBlocksAcrossImages) {
-  // 40x40x16 with a 3x3 kernel needs 230k im2col elements per image: several images per block, and
-  // a partial last block.
+TEST(ConvKernels, BlocksAcrossImages) {
+  // 40x40x16 with a 3x3 kernel needs 230k im2col elements per image and a GEMM big enough for
+  // BLAS to thread: images go through in blocks of 9, the last one partial.
   manual_seed(12);
-  check_conv_kernels({7, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, true);
-  check_conv_kernels({7, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, false);
+  for (bool cl : {false, true}) check_conv_kernels({20, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, cl);
+  check_conv_kernels({11, 8, 30, 20, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, kFloat64, false);
 }
 
 TEST(ConvKernels, NchwAndNhwcAgree) {
@@ -435,6 +443,9 @@ void check_pool_kernels(const Shape& s, const Window2d& w, bool ceil_mode, DType
     be.max_pool2d(x, y2, i2, w, KernelImpl::Reference);
     EXPECT_TRUE(equal(y1, y2)) << "max forward";
     EXPECT_TRUE(equal(i1, i2)) << "max indices";
+    Tensor y3 = empty_as(os, dt, cl);
+    be.max_pool2d(x, y3, Tensor(), w, KernelImpl::Fast);  // values only
+    EXPECT_TRUE(equal(y3, y1)) << "max forward without indices";
     Tensor g1 = empty_as(s, dt, cl), g2 = empty_as(s, dt, cl);
     be.max_pool2d_backward(gy, i1, g1, KernelImpl::Fast);
     be.max_pool2d_backward(gy, i1, g2, KernelImpl::Reference);
@@ -604,7 +615,9 @@ void run_golden(const json& c, DType dt, bool channels_last) {
     std::tie(y, idx) = static_cast<nn::MaxPool1dImpl&>(*m).forward_with_indices(x);
   else
     y = m->forward(x);
-  if (channels_last) EXPECT_TRUE(is_cl(y)) << "output lost the channels-last format";
+  if (channels_last) {
+    EXPECT_TRUE(is_cl(y)) << "output lost the channels-last format";
+  }
   const double rtol = dt == kFloat32 ? 1e-5 : 1e-10;
   // Float32 sums of tens of products carry absolute error ~1e-6 of the largest term, so the
   // absolute slack scales with the largest expected value.
@@ -614,7 +627,9 @@ void run_golden(const json& c, DType dt, bool channels_last) {
     EXPECT_TRUE(close(got, w, rtol, rtol * scale)) << what;
   };
   check(y, c["output"], "output");
-  if (c.contains("indices")) EXPECT_TRUE(equal(idx.contiguous(), from_json(c["indices"], kInt64))) << "indices";
+  if (c.contains("indices")) {
+    EXPECT_TRUE(equal(idx.contiguous(), from_json(c["indices"], kInt64))) << "indices";
+  }
   (y * from_json(c["upstream"], dt)).sum().backward();
   check(x.grad(), c["grad_input"], "grad_input");
   auto params = m->named_parameters();

@@ -105,45 +105,45 @@ inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t k
   if (hi < lo) hi = lo;
 }
 
-// ---- NCHW im2col / col2im for one image and one group: cols [Cg*kh*kw, Ho*Wo] ----
+// ---- NCHW im2col / col2im for one image and one group: cols [Cg*kh*kw, Ho*Wo], rows ld apart ----
+// Rows are short (Wo elements), so plain loops the compiler vectorises beat memcpy/memset calls.
 template <typename T>
-void im2col_nchw(const T* x, T* cols, const Geom& g) {
-  const int64_t HoWo = g.Ho * g.Wo;
+void im2col_nchw(const T* x, T* cols, const Geom& g, int64_t ld) {
+  const int64_t HoWo = g.Ho * g.Wo, Wo = g.Wo, sw = g.sw;
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t i = 0; i < g.kh; ++i) {
       int64_t oh_lo, oh_hi;
       valid_range(g.Ho, g.H, g.sh, g.ph, i * g.dh, oh_lo, oh_hi);
       for (int64_t j = 0; j < g.kw; ++j) {
-        T* row = cols + ((c * g.kh + i) * g.kw + j) * HoWo;
+        T* row = cols + ((c * g.kh + i) * g.kw + j) * ld;
         int64_t ow_lo, ow_hi;
         valid_range(g.Wo, g.W, g.sw, g.pw, j * g.dw, ow_lo, ow_hi);
-        std::fill(row, row + oh_lo * g.Wo, T(0));
+        for (int64_t p = 0; p < oh_lo * Wo; ++p) row[p] = T(0);
         for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
-          T* r = row + oh * g.Wo;
+          T* r = row + oh * Wo;
           const T* src = x + (c * g.H + oh * g.sh - g.ph + i * g.dh) * g.W - g.pw + j * g.dw;
-          std::fill(r, r + ow_lo, T(0));
-          if (g.sw == 1) {
-            std::memcpy(r + ow_lo, src + ow_lo, size_t(ow_hi - ow_lo) * sizeof(T));
+          for (int64_t ow = 0; ow < ow_lo; ++ow) r[ow] = T(0);
+          if (sw == 1) {
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) r[ow] = src[ow];
           } else {
-            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) r[ow] = src[ow * g.sw];
+            for (int64_t ow = ow_lo; ow < ow_hi; ++ow) r[ow] = src[ow * sw];
           }
-          std::fill(r + ow_hi, r + g.Wo, T(0));
+          for (int64_t ow = ow_hi; ow < Wo; ++ow) r[ow] = T(0);
         }
-        std::fill(row + oh_hi * g.Wo, row + HoWo, T(0));
+        for (int64_t p = oh_hi * Wo; p < HoWo; ++p) row[p] = T(0);
       }
     }
 }
 
 // dx (one image, one group, zeroed by the caller) += col2im(cols).
 template <typename T>
-void col2im_nchw(const T* cols, T* dx, const Geom& g) {
-  const int64_t HoWo = g.Ho * g.Wo;
+void col2im_nchw(const T* cols, T* dx, const Geom& g, int64_t ld) {
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t i = 0; i < g.kh; ++i) {
       int64_t oh_lo, oh_hi;
       valid_range(g.Ho, g.H, g.sh, g.ph, i * g.dh, oh_lo, oh_hi);
       for (int64_t j = 0; j < g.kw; ++j) {
-        const T* row = cols + ((c * g.kh + i) * g.kw + j) * HoWo;
+        const T* row = cols + ((c * g.kh + i) * g.kw + j) * ld;
         int64_t ow_lo, ow_hi;
         valid_range(g.Wo, g.W, g.sw, g.pw, j * g.dw, ow_lo, ow_hi);
         for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
@@ -218,15 +218,95 @@ int64_t nhwc_block(const Geom& g) {
   return std::clamp<int64_t>(kColsBudget / per_image, 1, std::max<int64_t>(g.N, 1));
 }
 
-// Runs fn(n, scratch) for every image: across threads when each image's GEMM is small enough to
-// run single-threaded inside BLAS, else in order (BLAS then uses its own threads).
+// Runs fn(n, scratch) for every image, images spread over threads. Used when one image's GEMM is
+// small enough that BLAS runs it on the calling thread.
 template <typename T, typename Fn>
-void for_each_image(const Geom& g, double mnk, size_t scratch, Fn&& fn) {
-  const bool spread = mnk <= kBlasSerialMnk && g.N > 1 && get_num_threads() > 1;
-  parallel_for(0, g.N, spread ? 1 : std::max<int64_t>(g.N, 1), [&](int64_t lo, int64_t hi) {
+void for_each_image(const Geom& g, size_t scratch, Fn&& fn) {
+  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
     std::vector<T> buf(scratch);
     for (int64_t n = lo; n < hi; ++n) fn(n, buf.data());
   });
+}
+
+// ---- NCHW, blocks of images: one GEMM per block and group over the images' columns side by side ----
+// cols [K, nb*Ho*Wo] (image k's columns start at k*Ho*Wo); the GEMM result [Og, nb*Ho*Wo] is copied
+// back to the images' planes. Used when one image's GEMM is big enough for BLAS to thread it:
+// a wider GEMM keeps BLAS's threads busy where per-image calls would each pay a fork and join.
+int64_t nchw_block(const Geom& g) {
+  const int64_t per_image = std::max<int64_t>(1, g.Cg * g.kk() * g.Ho * g.Wo);
+  return std::clamp<int64_t>(kColsBudget / per_image, 1, std::max<int64_t>(g.N, 1));
+}
+
+// Runs fn(k) for k in [0, nb) across threads.
+template <typename Fn>
+void each(int64_t nb, Fn&& fn) {
+  parallel_for(0, nb, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; ++k) fn(k);
+  });
+}
+
+template <typename T>
+void conv_fwd_nchw_blocked(const T* x, const T* w, const T* b, T* y, const Geom& g) {
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
+  std::vector<T> cols(size_t(K * B * HoWo)), tmp(size_t(g.Og * B * HoWo));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
+    for (int64_t gi = 0; gi < g.G; ++gi) {
+      each(nb, [&](int64_t k) { im2col_nchw(x + (n0 + k) * g.C * HW + gi * g.Cg * HW, cols.data() + k * HoWo, g, ld); });
+      gemm<T>(false, false, g.Og, ld, K, T(1), w + gi * g.Og * K, K, cols.data(), ld, T(0), tmp.data(), ld);
+      each(nb, [&](int64_t k) {
+        for (int64_t o = 0; o < g.Og; ++o) {
+          const T* src = tmp.data() + o * ld + k * HoWo;
+          T* dst = y + ((n0 + k) * g.O + gi * g.Og + o) * HoWo;
+          const T bv = b ? b[gi * g.Og + o] : T(0);
+          for (int64_t p = 0; p < HoWo; ++p) dst[p] = src[p] + bv;
+        }
+      });
+    }
+  }
+}
+
+// dyb [Og, nb*Ho*Wo] <- group gi of grad_out for images n0 .. n0+nb.
+template <typename T>
+void gather_grad_out(const T* dy, T* dyb, int64_t n0, int64_t nb, int64_t gi, const Geom& g) {
+  const int64_t HoWo = g.Ho * g.Wo, ld = nb * HoWo;
+  each(nb, [&](int64_t k) {
+    for (int64_t o = 0; o < g.Og; ++o)
+      std::memcpy(dyb + o * ld + k * HoWo, dy + ((n0 + k) * g.O + gi * g.Og + o) * HoWo, size_t(HoWo) * sizeof(T));
+  });
+}
+
+template <typename T>
+void conv_bwd_input_nchw_blocked(const T* dy, const T* w, T* dx, const Geom& g) {
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
+  std::vector<T> dcols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
+    for (int64_t gi = 0; gi < g.G; ++gi) {
+      gather_grad_out(dy, dyb.data(), n0, nb, gi, g);
+      gemm<T>(true, false, K, ld, g.Og, T(1), w + gi * g.Og * K, K, dyb.data(), ld, T(0), dcols.data(), ld);
+      each(nb, [&](int64_t k) {
+        T* dxg = dx + (n0 + k) * g.C * HW + gi * g.Cg * HW;
+        std::fill(dxg, dxg + g.Cg * HW, T(0));
+        col2im_nchw(dcols.data() + k * HoWo, dxg, g, ld);
+      });
+    }
+  }
+}
+
+// dw (zeroed) += per block; the blocks depend only on the shapes, so the sum order does too.
+template <typename T>
+void conv_bwd_weight_nchw_blocked(const T* dy, const T* x, T* dw, const Geom& g) {
+  const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
+  std::vector<T> cols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
+  for (int64_t n0 = 0; n0 < g.N; n0 += B) {
+    const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
+    for (int64_t gi = 0; gi < g.G; ++gi) {
+      each(nb, [&](int64_t k) { im2col_nchw(x + (n0 + k) * g.C * HW + gi * g.Cg * HW, cols.data() + k * HoWo, g, ld); });
+      gather_grad_out(dy, dyb.data(), n0, nb, gi, g);
+      gemm<T>(false, true, g.Og, K, ld, T(1), dyb.data(), ld, cols.data(), ld, T(1), dw + gi * g.Og * K, K);
+    }
+  }
 }
 
 // ================= fast forward =================
@@ -238,16 +318,17 @@ void conv_fwd_fast(const Tensor& in, const Tensor& weight, const Tensor& bias, c
   T* y = static_cast<T*>(out.raw_data());
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
   if (out.numel() == 0) return;
+  if (!g.cl && double(g.Og) * double(HoWo) * double(K) > kBlasSerialMnk) return conv_fwd_nchw_blocked(x, w, b, y, g);
   if (!g.cl) {
     const bool direct = g.pointwise();
-    for_each_image<T>(g, double(g.Og) * double(HoWo) * double(K), direct ? 0 : size_t(K * HoWo),
+    for_each_image<T>(g, direct ? 0 : size_t(K * HoWo),
                       [&](int64_t n, T* cols) {
                         const T* xn = x + n * g.C * HW;
                         T* yn = y + n * g.O * HoWo;
                         for (int64_t gi = 0; gi < g.G; ++gi) {
                           T* yg = yn + gi * g.Og * HoWo;
                           const T* src = xn + gi * g.Cg * HW;
-                          if (!direct) im2col_nchw(src, cols, g);
+                          if (!direct) im2col_nchw(src, cols, g, HoWo);
                           T beta = 0;
                           if (b) {
                             for (int64_t o = 0; o < g.Og; ++o) std::fill(yg + o * HoWo, yg + (o + 1) * HoWo, b[gi * g.Og + o]);
@@ -296,8 +377,10 @@ void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Ten
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
   if (grad_in.numel() == 0) return;
   const bool direct = g.pointwise();
+  if (!g.cl && double(g.Og) * double(HoWo) * double(K) > kBlasSerialMnk)
+    return conv_bwd_input_nchw_blocked(dy, w, dx, g);
   if (!g.cl) {
-    for_each_image<T>(g, double(g.Og) * double(HoWo) * double(K), direct ? 0 : size_t(K * HoWo),
+    for_each_image<T>(g, direct ? 0 : size_t(K * HoWo),
                       [&](int64_t n, T* cols) {
                         const T* dyn = dy + n * g.O * HoWo;
                         T* dxn = dx + n * g.C * HW;
@@ -309,7 +392,7 @@ void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Ten
                           } else {
                             gemm<T>(true, false, K, HoWo, g.Og, T(1), w + gi * g.Og * K, K, dyg, HoWo, T(0), cols, HoWo);
                             std::fill(dxg, dxg + g.Cg * HW, T(0));
-                            col2im_nchw(cols, dxg, g);
+                            col2im_nchw(cols, dxg, g, HoWo);
                           }
                         }
                       });
@@ -350,12 +433,13 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
   std::fill(dw, dw + wsize, T(0));
   if (g.N == 0 || HoWo == 0 || wsize == 0) return;
   const bool direct = g.pointwise();
+  if (!g.cl && double(g.Og) * double(HoWo) * double(K) > kBlasSerialMnk)
+    return conv_bwd_weight_nchw_blocked(dy, x, dw, g);
   if (!g.cl) {
     // Fixed blocks of images, each summed into its own partial, then the partials in order.
     const int64_t nblocks = (g.N + kWeightGradBlock - 1) / kWeightGradBlock;
     std::vector<T> partial(size_t(nblocks * wsize));
-    const bool spread = double(g.Og) * double(K) * double(HoWo) <= kBlasSerialMnk && nblocks > 1;
-    parallel_for(0, nblocks, spread ? 1 : nblocks, [&](int64_t lo, int64_t hi) {
+    parallel_for(0, nblocks, 1, [&](int64_t lo, int64_t hi) {
       std::vector<T> cols(direct ? 0 : size_t(K * HoWo));
       for (int64_t blk = lo; blk < hi; ++blk) {
         T* acc = partial.data() + blk * wsize;
@@ -363,7 +447,7 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
         for (int64_t n = blk * kWeightGradBlock; n < n_end; ++n)
           for (int64_t gi = 0; gi < g.G; ++gi) {
             const T* src = x + n * g.C * HW + gi * g.Cg * HW;
-            if (!direct) im2col_nchw(src, cols.data(), g);
+            if (!direct) im2col_nchw(src, cols.data(), g, HoWo);
             const T beta = n == blk * kWeightGradBlock ? T(0) : T(1);
             gemm<T>(false, true, g.Og, K, HoWo, T(1), dy + n * g.O * HoWo + gi * g.Og * HoWo, HoWo,
                     direct ? src : cols.data(), HoWo, beta, acc + gi * g.Og * K, K);
