@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <map>
 
 #include "descent/core/error.h"
+#include "descent/data/datasets/class_folder.h"
 #include "descent/data/formats/text.h"
 #include "descent/ops/ops.h"
 
@@ -22,8 +22,6 @@ struct TextClassification::Data {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 bool parse_int(const std::string& s, int64_t& v) {
   if (s.empty()) return false;
   const char* b = s.data();
@@ -31,12 +29,6 @@ bool parse_int(const std::string& s, int64_t& v) {
   if (*b == '+') ++b;
   auto r = std::from_chars(b, e, v);
   return r.ec == std::errc() && r.ptr == e && b != e;
-}
-
-std::string lower_ascii(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return s;
 }
 
 // Maps label strings to indices into sorted class names.
@@ -138,53 +130,18 @@ std::shared_ptr<TextClassification> TextClassification::from_csv(const std::stri
 
 std::shared_ptr<TextClassification> TextClassification::from_folder(const std::string& root,
                                                                     TextClassificationOptions options) {
-  std::error_code ec;
-  DESCENT_CHECK(fs::is_directory(root, ec), "TextClassification::from_folder: ", root, " is not a folder");
-  DESCENT_CHECK(!options.extensions_.empty(), "TextClassification::from_folder: no file extensions given");
-  std::vector<std::string> exts;
-  for (const auto& e : options.extensions_) exts.push_back(lower_ascii(e));
+  // The same layout rules as ImageFolder and AudioFolder.
+  const ClassFolderIndex index = scan_class_folders(root, options.extensions_, "TextClassification::from_folder");
   auto data = std::make_shared<Data>(Data{Tokenizer(options.tokenizer_), {}, {}, {}, {}, {}, 0});
-  std::vector<std::string> class_dirs;
-  try {
-    for (const auto& entry : fs::directory_iterator(root)) {
-      const std::string name = entry.path().filename().string();
-      if (name.empty() || name[0] == '.') continue;
-      if (entry.is_directory()) class_dirs.push_back(name);
-    }
-  } catch (const fs::filesystem_error& e) {
-    DESCENT_FAIL("TextClassification::from_folder: ", root, ": ", e.what());
-  }
-  DESCENT_CHECK(!class_dirs.empty(), "TextClassification::from_folder: ", root,
-                " has no class folders (expected root/<class>/<file>.txt)");
-  std::sort(class_dirs.begin(), class_dirs.end());  // byte order, as ImageFolder and torchvision
-  data->classes = class_dirs;
-  for (size_t c = 0; c < class_dirs.size(); ++c) {
-    const fs::path dir = fs::path(root) / class_dirs[c];
-    std::vector<fs::path> files;
-    try {
-      for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-        if (entry.is_directory()) continue;
-        const std::string name = entry.path().filename().string();
-        const std::string ext = lower_ascii(entry.path().extension().string());
-        if (name[0] == '.' || !entry.is_regular_file() || std::find(exts.begin(), exts.end(), ext) == exts.end()) {
-          ++data->skipped;
-          continue;
-        }
-        files.push_back(entry.path());
-      }
-    } catch (const fs::filesystem_error& e) {
-      DESCENT_FAIL("TextClassification::from_folder: ", dir.string(), ": ", e.what());
-    }
-    DESCENT_CHECK(!files.empty(), "TextClassification::from_folder: class folder ", dir.string(),
-                  " holds no text files (extensions ", options.extensions_.front(), ", ...)");
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      std::string text = read_text_file(f.string(), options.max_file_bytes_);
-      data->tokens.push_back(data->tokenizer.tokenize(text, f.string()));
-      data->texts.push_back(std::move(text));
-      data->sources.push_back(f.string());
-      data->labels.push_back(int64_t(c));
-    }
+  data->classes = index.classes;
+  data->skipped = int64_t(index.skipped.size());
+  for (size_t i = 0; i < index.paths.size(); ++i) {
+    const std::string& f = index.paths[i];
+    std::string text = read_text_file(f, options.max_file_bytes_);
+    data->tokens.push_back(data->tokenizer.tokenize(text, f));
+    data->texts.push_back(std::move(text));
+    data->sources.push_back(f);
+    data->labels.push_back(index.labels[i]);
   }
   std::shared_ptr<const Vocab> vocab = options.vocab_;
   return std::shared_ptr<TextClassification>(

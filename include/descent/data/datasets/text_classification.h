@@ -69,8 +69,9 @@ class TextClassification : public Dataset {
  public:
   /// Reads a CSV file with a header; an empty label is an Error naming the row.
   static std::shared_ptr<TextClassification> from_csv(const std::string& path, TextClassificationOptions options = {});
-  /// Reads root/<class>/**/*.txt (sorted; hidden files and other extensions are skipped and counted;
-  /// invalid UTF-8 is an Error naming the file and line).
+  /// Reads root/<class>/**/*.txt with the layout rules of ImageFolder (scan_class_folders: sorted
+  /// class folders, files sorted within a class, hidden files and other extensions skipped and
+  /// counted, an empty class an Error); invalid UTF-8 is an Error naming the file and line.
   static std::shared_ptr<TextClassification> from_folder(const std::string& root,
                                                          TextClassificationOptions options = {});
 
