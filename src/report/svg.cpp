@@ -71,14 +71,14 @@ struct Axis {
   }
 };
 
-Axis make_axis(double lo, double hi, bool log, int max_ticks) {
+Axis make_axis(double lo, double hi, bool log, int max_ticks, bool integer = false) {
   Axis a;
   a.log = log;
   if (!(lo <= hi)) {  // no finite data
     lo = log ? 1 : 0;
     hi = log ? 10 : 1;
   }
-  a.ticks = log ? log_ticks(lo, hi) : nice_ticks(lo, hi, max_ticks);
+  a.ticks = log ? log_ticks(lo, hi) : nice_ticks(lo, hi, max_ticks, integer);
   return a;
 }
 
@@ -251,21 +251,22 @@ std::string series_color(size_t i) {
   return kPalette[i % 10];
 }
 
-Ticks nice_ticks(double lo, double hi, int max_ticks) {
+Ticks nice_ticks(double lo, double hi, int max_ticks, bool integer) {
   DESCENT_CHECK(std::isfinite(lo) && std::isfinite(hi) && lo <= hi, "nice_ticks: need finite lo <= hi, got [", lo,
                 ", ", hi, "]");
   max_ticks = std::max(max_ticks, 2);
   if (hi - lo < 1e-12 * std::max(1.0, std::abs(lo))) {
-    double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
+    double pad = (lo == 0 || integer) ? 1 : std::abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
   }
   double raw = (hi - lo) / double(max_ticks - 1);
   double mag = std::pow(10.0, std::floor(std::log10(raw)));
   double f = raw / mag;
-  double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+  bool no_quarter = integer && mag < 10;  // 2.5 (or 0.25) is not a whole-number step
+  double nice = f <= 1 ? 1 : f <= 2 ? 2 : (f <= 2.5 && !no_quarter) ? 2.5 : f <= 5 ? 5 : 10;
   Ticks t;
-  t.step = nice * mag;
+  t.step = integer ? std::max(1.0, nice * mag) : nice * mag;
   // Tolerances keep data that sits exactly on a tick (up to rounding) from adding a tick.
   double a = std::floor(lo / t.step + 1e-9), b = std::ceil(hi / t.step - 1e-9);
   t.lo = a * t.step;
@@ -451,8 +452,13 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& op
       extend(s.y[i], ylo, yhi);
     }
   }
+  // Whole-number x (epochs) gets whole-number ticks: no "epoch 1.5".
+  bool integer_x = true;
+  for (const auto& x : xs)
+    for (double v : x)
+      if (std::isfinite(v) && v != std::round(v)) integer_x = false;
   Frame f = make_frame(opts, legend_width(names));
-  Axis xa = make_axis(xlo, xhi, false, std::max(2, int(f.width() / 70)));
+  Axis xa = make_axis(xlo, xhi, false, std::max(2, int(f.width() / 70)), integer_x);
   Axis ya = make_axis(ylo, yhi, opts.log_y, std::max(2, int(f.height() / 50)));
   std::ostringstream o;
   o << svg_open(opts.width, opts.height) << axes(f, xa, ya, opts);

@@ -96,6 +96,17 @@ TEST(ReportTicks, NiceLinearTicks) {
   EXPECT_GT(t.hi, 0);
   for (double v : t.values) EXPECT_TRUE(std::isfinite(v));
 
+  // Whole-number axes (epochs): never a step below 1, never 2.5.
+  t = nice_ticks(1, 3, 6, /*integer=*/true);
+  EXPECT_DOUBLE_EQ(t.step, 1);
+  EXPECT_EQ(t.values, (std::vector<double>{1, 2, 3}));
+  t = nice_ticks(0, 11, 5, true);  // raw 2.75: 5 rather than 2.5
+  EXPECT_DOUBLE_EQ(t.step, 5);
+  t = nice_ticks(0, 100, 5, true);  // 25 is a whole number
+  EXPECT_DOUBLE_EQ(t.step, 25);
+  t = nice_ticks(1, 1, 6, true);  // a single epoch
+  EXPECT_EQ(t.values, (std::vector<double>{0, 1, 2}));
+
   EXPECT_THROW(nice_ticks(2, 1), Error);
   EXPECT_THROW(nice_ticks(0, std::numeric_limits<double>::infinity()), Error);
 }
@@ -153,6 +164,14 @@ TEST(ReportSvg, LineChartIsWellFormedWithLegendAndLabels) {
   EXPECT_NE(svg.find(">15</text>"), std::string::npos);
   EXPECT_NE(svg.find(">10</text>"), std::string::npos);
   EXPECT_NE(svg.find(">0</text>"), std::string::npos);
+}
+
+TEST(ReportSvg, LineChartEpochAxisHasWholeNumberTicks) {
+  std::string svg = line_chart({Series{"loss", {1, 2, 3}, {0.9, 0.5, 0.4}}});
+  expect_well_formed(svg);
+  EXPECT_NE(svg.find(">2</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">1.5</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">2.5</text>"), std::string::npos);
 }
 
 TEST(ReportSvg, LineChartLogScaleAndGaps) {

@@ -51,8 +51,9 @@ struct Ticks {
   std::vector<double> values;  ///< lo, lo + step, ..., hi
 };
 
-/// Nice linear ticks for data in [lo, hi], about max_ticks of them (lo == hi gets a unit-wide range).
-Ticks nice_ticks(double lo, double hi, int max_ticks = 6);
+/// Nice linear ticks for data in [lo, hi], about max_ticks of them (lo == hi gets a range around it).
+/// integer: whole-number steps only (epochs, counts): at least 1, and 2.5 becomes 2 or 5.
+Ticks nice_ticks(double lo, double hi, int max_ticks = 6, bool integer = false);
 /// Log-scale ticks for positive data in [lo, hi]: powers of ten (with 2 and 5 times them when the
 /// range spans less than two decades); lo and hi become the enclosing ticks.
 Ticks log_ticks(double lo, double hi);
