@@ -174,9 +174,12 @@ int main(int argc, char** argv) {
     r.section("Confusion matrix");
     ChartOptions co;
     co.title = "Confusion matrix (test)";
-    co.width = 640;
-    co.height = 600;
+    co.width = 500;
+    co.height = 470;
     r.svg(confusion_matrix_chart(cm, kClasses, co), "rows: true class, columns: predicted class");
+    co.title = "Confusion matrix, coloured by share of each true class";
+    co.normalize_rows = true;
+    r.svg(confusion_matrix_chart(cm, kClasses, co), "colour: recall of the row's class; numbers: counts");
     r.section("Per-class precision and recall");
     ChartOptions bo;
     bo.title = "Precision and recall per class";

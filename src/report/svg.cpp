@@ -524,7 +524,7 @@ std::string heat_map(const std::vector<std::vector<double>>& values, const std::
   double col_label_h = 0;
   for (const auto& l : col_labels) col_label_h = std::max(col_label_h, text_width(l, 11));
   row_label_w = std::min(row_label_w, 160.0);
-  col_label_h = std::min(col_label_h, 120.0);
+  col_label_h = std::min(col_label_h, 120.0) * 0.71 + 6;  // labels are rotated by 45 degrees
   double left = (opts.y_label.empty() ? 12 : 34) + row_label_w + 8;
   double top = (opts.title.empty() ? 12 : 38);
   double bottom_space = col_label_h + 14 + (opts.x_label.empty() ? 0 : 24);
@@ -535,15 +535,23 @@ std::string heat_map(const std::vector<std::vector<double>>& values, const std::
   double cell = (rows && cols) ? std::min(avail_w / double(cols), avail_h / double(rows)) : 0;
   cell = std::min(cell, 64.0);
   double grid_w = cell * double(cols), grid_h = cell * double(rows);
+  // Square cells rarely fill both directions: drop the unused height.
+  double used_h = top + std::max(grid_h, 40.0) + bottom_space + 8;
   std::ostringstream o;
-  o << svg_open(opts.width, opts.height);
+  o << svg_open(opts.width, std::min(opts.height, int(std::ceil(used_h))));
   if (!opts.title.empty()) o << text_el(left + grid_w / 2, 22, opts.title, "middle", 15, "font-weight=\"bold\"");
   double span = vmax > vmin ? vmax - vmin : 1;
+  std::vector<double> row_sum(rows, 0);
+  for (size_t r = 0; r < rows; ++r)
+    for (double v : values[r])
+      if (std::isfinite(v)) row_sum[r] += std::abs(v);
   double font = std::clamp(cell * 0.32, 7.0, 13.0);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < cols; ++c) {
       double v = values[r][c];
-      double t = std::isfinite(v) ? (v - vmin) / span : 0;
+      double t = !std::isfinite(v)        ? 0
+                 : opts.normalize_rows ? (row_sum[r] > 0 ? std::abs(v) / row_sum[r] : 0)
+                                       : (v - vmin) / span;
       double x = left + double(c) * cell, y = top + double(r) * cell;
       o << "<rect x=\"" << num(x) << "\" y=\"" << num(y) << "\" width=\"" << num(cell) << "\" height=\"" << num(cell)
         << "\" fill=\"" << (std::isfinite(v) ? heat_color(t) : std::string("#dddddd")) << "\" stroke=\"#ffffff\""
@@ -578,8 +586,15 @@ std::string heat_map(const std::vector<std::vector<double>>& values, const std::
   }
   o << "<rect x=\"" << num(bx) << "\" y=\"" << num(top) << "\" width=\"14\" height=\"" << num(bh)
     << "\" fill=\"none\" stroke=\"#333333\"/>\n";
-  o << text_el(bx + 18, top + 10, format_tick(vmax, vmax == std::round(vmax) ? 1 : 0.01), "start", 10);
-  o << text_el(bx + 18, top + bh, format_tick(vmin, vmin == std::round(vmin) ? 1 : 0.01), "start", 10);
+  if (opts.normalize_rows) {
+    o << text_el(bx + 18, top + 10, "100%", "start", 10);
+    o << text_el(bx + 18, top + bh, "0%", "start", 10);
+    double cx = bx + 36, cy = top + bh / 2;
+    o << text_el(cx, cy, "share of row", "middle", 10, "transform=\"rotate(90 " + num(cx) + " " + num(cy) + ")\"");
+  } else {
+    o << text_el(bx + 18, top + 10, format_tick(vmax, vmax == std::round(vmax) ? 1 : 0.01), "start", 10);
+    o << text_el(bx + 18, top + bh, format_tick(vmin, vmin == std::round(vmin) ? 1 : 0.01), "start", 10);
+  }
   return close_svg(o);
 }
 

@@ -230,6 +230,23 @@ TEST(ReportSvg, ConfusionMatrixCellsLabelsAndCounts) {
   EXPECT_THROW(confusion_matrix_chart(cm, {"a", "b"}), Error);
 }
 
+TEST(ReportSvg, ConfusionMatrixRowNormalizedColours) {
+  // A rare class (row 0: 1 sample, right) and a common one (row 1: half right).
+  ChartOptions o;
+  o.normalize_rows = true;
+  std::string svg = confusion_matrix_chart({{1, 0}, {100, 100}}, {"rare", "common"}, o);
+  expect_well_formed(svg);
+  // Cell (0, 0) is 100% of its row: the darkest colour; the counts are still written.
+  size_t first_cell = svg.find("<rect x=", svg.find("<rect x=") + 1);
+  EXPECT_NE(svg.substr(first_cell, 200).find("fill=\"#08306b\""), std::string::npos);
+  EXPECT_NE(svg.find(">100</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">100%</text>"), std::string::npos);
+  // Without normalisation the single sample is nearly white.
+  svg = confusion_matrix_chart({{1, 0}, {100, 100}}, {"rare", "common"});
+  first_cell = svg.find("<rect x=", svg.find("<rect x=") + 1);
+  EXPECT_EQ(svg.substr(first_cell, 200).find("fill=\"#08306b\""), std::string::npos);
+}
+
 TEST(ReportSvg, BarChartOneBarPerClassAndSeries) {
   std::vector<std::string> classes{"a", "b", "c", "d"};
   std::vector<Series> s{{"precision", {}, {0.9, 0.8, 0.95, 0.7}}, {"recall", {}, {0.85, 0.9, 0.9, 0.6}}};

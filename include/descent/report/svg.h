@@ -38,6 +38,9 @@ struct ChartOptions {
   bool identity_line = false;
   /// Heat maps only: writes the value in each cell.
   bool cell_values = true;
+  /// Heat maps only: colours each cell by its share of its row (a confusion matrix's per-class
+  /// recall), so that rare classes are as readable as common ones; the cells still show the values.
+  bool normalize_rows = false;
   /// Bar charts only: fixes the value axis to [y_min, y_max] when y_min < y_max (e.g. 0..1).
   double y_min = 0;
   double y_max = 0;
