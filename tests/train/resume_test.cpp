@@ -1,0 +1,194 @@
+// Checkpoint + resume: a run interrupted mid-epoch (by an exception in-process, or by SIGKILL of a
+// child training process) and resumed from its last checkpoint ends with bitwise the same weights
+// as an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "train_fixture.h"
+
+extern char** environ;
+
+using namespace descent;
+using namespace descent::train;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("descent_resume_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// Same names, shapes, dtypes and bytes.
+void expect_bitwise_equal(const nn::OrderedDict<Tensor>& a, const nn::OrderedDict<Tensor>& b) {
+  ASSERT_EQ(a.keys(), b.keys());
+  for (auto& [k, v] : a) {
+    Tensor x = v.contiguous(), y = b[k].contiguous();
+    ASSERT_EQ(x.sizes(), y.sizes()) << k;
+    ASSERT_EQ(x.dtype(), y.dtype()) << k;
+    ASSERT_EQ(x.dtype(), kFloat32) << k;
+    EXPECT_EQ(std::memcmp(x.data_ptr<float>(), y.data_ptr<float>(), x.nbytes()), 0) << "tensor " << k << " differs";
+  }
+}
+
+nlohmann::json checkpoint_meta(const fs::path& p) {
+  return nlohmann::json::parse(io::load_safetensors(p.string()).metadata.at("descent.trainer"));
+}
+
+struct Crash {};
+
+}  // namespace
+
+TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
+  fs::path dir = temp_dir("inproc");
+  // Uninterrupted: 3 epochs of 16 steps.
+  auto a = fixture::make_run();
+  auto ta = fixture::make_trainer(a, 3);
+  History ha = ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
+
+  // Interrupted: checkpoints every 5 steps, a crash at step 23 (last checkpoint: step 20, epoch 2 batch 4).
+  {
+    auto b = fixture::make_run();
+    auto tb = fixture::make_trainer(b, 3);
+    tb.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(5)));
+    auto crash = std::make_shared<LambdaCallback>("crash");
+    crash->batch_end = [](Trainer& t) {
+      if (t.global_step() == 23) throw Crash{};
+    };
+    tb.add_callback(crash);
+    EXPECT_THROW(tb.fit(b.model, nullptr, *b.opt, *b.train, b.val.get()), Crash);
+  }
+  auto meta = checkpoint_meta(dir / "last.ckpt");
+  EXPECT_EQ(meta.at("global_step").get<int64_t>(), 20);
+  EXPECT_EQ(meta.at("batch_in_epoch").get<int64_t>(), 4);
+  EXPECT_EQ(meta.at("epoch").get<int64_t>(), 1);
+
+  // Resumed in fresh objects (built from the same seed, then overwritten by the checkpoint).
+  auto c = fixture::make_run();
+  Trainer tc(TrainerOptions().epochs(3).task(Task::MultiClass, 3).resume_from((dir / "last.ckpt").string()));
+  auto tmp = fixture::make_trainer(c, 3);
+  for (auto& cb : tmp.callbacks()) tc.add_callback(cb);
+  tc.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(5)));
+  tc.add_callback(std::make_shared<LambdaCallback>("crash"));
+  History hc = tc.fit(c.model, nullptr, *c.opt, *c.train, c.val.get());
+
+  expect_bitwise_equal(a.model->state_dict(), c.model->state_dict());
+  expect_bitwise_equal(a.opt->state_dict().tensors, c.opt->state_dict().tensors);
+  EXPECT_EQ(c.sched->get_last_lr(), a.sched->get_last_lr());
+  ASSERT_EQ(hc.epochs.size(), 3u);
+  EXPECT_EQ(hc.series("train_loss"), ha.series("train_loss"));
+  EXPECT_EQ(hc.series("val_loss"), ha.series("val_loss"));
+  EXPECT_EQ(hc.series("lr"), ha.series("lr"));
+  // Only the real files remain: no temporary files of the atomic writes.
+  for (auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    EXPECT_TRUE(n == "last.ckpt" || n == "best.safetensors") << n;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Resume, FromEpochEndCheckpoint) {
+  fs::path dir = temp_dir("epoch_end");
+  auto a = fixture::make_run();
+  auto ta = fixture::make_trainer(a, 3);
+  ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
+  {
+    auto b = fixture::make_run();
+    auto tb = fixture::make_trainer(b, 2);  // stops after epoch 2; last.ckpt at the epoch end
+    tb.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string())));
+    tb.fit(b.model, nullptr, *b.opt, *b.train, b.val.get());
+  }
+  auto c = fixture::make_run();
+  Trainer tc(TrainerOptions().epochs(3).task(Task::MultiClass, 3).resume_from((dir / "last.ckpt").string()));
+  auto tmp = fixture::make_trainer(c, 3);
+  for (auto& cb : tmp.callbacks()) tc.add_callback(cb);
+  tc.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string())));
+  History hc = tc.fit(c.model, nullptr, *c.opt, *c.train, c.val.get());
+  EXPECT_EQ(hc.epochs.size(), 3u);
+  expect_bitwise_equal(a.model->state_dict(), c.model->state_dict());
+  // best.safetensors holds weights of the best validation epoch.
+  EXPECT_TRUE(fs::exists(dir / "best.safetensors"));
+  fs::remove_all(dir);
+}
+
+TEST(Resume, CorruptOrForeignCheckpointIsAnError) {
+  fs::path dir = temp_dir("corrupt");
+  auto r = fixture::make_run();
+  io::save(r.model, (dir / "weights.safetensors").string());
+  Trainer t(TrainerOptions().epochs(1).task(Task::MultiClass, 3).resume_from((dir / "weights.safetensors").string()));
+  EXPECT_THROW(t.fit(r.model, nullptr, *r.opt, *r.train, r.val.get()), Error);
+  io::atomic_write((dir / "bad.ckpt").string(), "not a checkpoint");
+  Trainer t2(TrainerOptions().epochs(1).task(Task::MultiClass, 3).resume_from((dir / "bad.ckpt").string()));
+  EXPECT_THROW(t2.fit(r.model, nullptr, *r.opt, *r.train, r.val.get()), Error);
+  fs::remove_all(dir);
+}
+
+namespace {
+// Runs train_child with args; returns the child's pid.
+pid_t spawn_child(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::string exe = DESCENT_TRAIN_CHILD;
+  argv.push_back(exe.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, exe.c_str(), nullptr, nullptr, argv.data(), environ);
+  EXPECT_EQ(rc, 0) << "posix_spawn " << exe << ": " << std::strerror(rc);
+  return pid;
+}
+
+int wait_exit(pid_t pid, bool* signaled = nullptr, int* sig = nullptr) {
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+  if (signaled) *signaled = WIFSIGNALED(status);
+  if (sig && WIFSIGNALED(status)) *sig = WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace
+
+TEST(Resume, SigkillMidEpochThenResumeIsBitwiseIdentical) {
+  fs::path full = temp_dir("sigkill_full"), killed = temp_dir("sigkill_killed");
+  // The uninterrupted run (4 epochs x 16 steps).
+  ASSERT_EQ(wait_exit(spawn_child({full.string()})), 0);
+  ASSERT_TRUE(fs::exists(full / "final.safetensors"));
+
+  // The same run, slowed to ~15 ms a step, killed a little after its first checkpoints.
+  pid_t pid = spawn_child({killed.string(), "--sleep-ms", "15"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!fs::exists(killed / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(fs::exists(killed / "last.ckpt"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(170));  // several steps past a checkpoint
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  bool signaled = false;
+  int sig = 0;
+  wait_exit(pid, &signaled, &sig);
+  ASSERT_TRUE(signaled);
+  EXPECT_EQ(sig, SIGKILL);
+  ASSERT_FALSE(fs::exists(killed / "final.safetensors")) << "the child finished before it was killed";
+  auto meta = checkpoint_meta(killed / "last.ckpt");  // the checkpoint under the real name is whole
+  const int64_t step = meta.at("global_step").get<int64_t>();
+  EXPECT_GT(step, 0);
+  EXPECT_LT(step, 64);
+  std::printf("killed after the checkpoint of step %lld (epoch %lld, batch %lld)\n", (long long)step,
+              (long long)meta.at("epoch").get<int64_t>() + 1, (long long)meta.at("batch_in_epoch").get<int64_t>());
+
+  ASSERT_EQ(wait_exit(spawn_child({killed.string(), "--resume"})), 0);
+  expect_bitwise_equal(io::load_safetensors((full / "final.safetensors").string()).tensors,
+                       io::load_safetensors((killed / "final.safetensors").string()).tensors);
+  fs::remove_all(full);
+  fs::remove_all(killed);
+}
