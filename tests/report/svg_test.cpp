@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <regex>
 
 #include "descent/core/error.h"
@@ -348,6 +349,29 @@ TEST(ReportSvg, FloatImagesOutsideUnitRangeAreRescaled) {
   std::string png = image_png(img);
   Tensor d = data::decode_png(png.data(), png.size());
   EXPECT_EQ(d.reshape({4}).to_vector<uint8_t>(), (std::vector<uint8_t>{0, 64, 128, 255}));
+}
+
+TEST(ReportSvg, ArbitraryBytesInLabelsStayWellFormed) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> byte(0, 255), len(0, 40);
+  auto junk = [&] {
+    std::string s;
+    for (int i = len(rng); i > 0; --i) s += char(byte(rng));
+    return s;
+  };
+  for (int round = 0; round < 20; ++round) {
+    ChartOptions o;
+    o.title = junk();
+    o.x_label = junk();
+    o.y_label = junk();
+    expect_well_formed(line_chart({Series{junk(), {}, {1, 2, 3}}, Series{junk(), {}, {3, 2, 1}}}, o));
+    expect_well_formed(confusion_matrix_chart({{1, 2}, {3, 4}}, {junk(), junk()}, o));
+    expect_well_formed(bar_chart({junk(), junk()}, {Series{junk(), {}, {0.5, 0.7}}}, o));
+    expect_well_formed(cluster_scatter({1, 2}, {2, 1}, {0, 1}, {junk(), junk()}, o));
+    ImageGridOptions g;
+    g.title = junk();
+    expect_well_formed(image_grid(zeros({2, 4, 4}), {junk(), junk()}, g));
+  }
 }
 
 TEST(ReportSvg, SameInputSameBytes) {
