@@ -247,14 +247,24 @@ std::string csv_number(double v) {
 }  // namespace
 
 std::string MetricsLog::to_csv(const History& h) {
+  // Appends only (GCC 12 warns falsely on "literal" + std::string: -Wrestrict).
   std::string s = "epoch,train_loss,val_loss";
-  if (h.epochs.empty()) return s + ",lr,samples_per_sec,epoch_seconds\n";
-  for (auto& [k, v] : h.epochs.front().metrics) s += "," + k;
+  auto cell = [&s](const std::string& v) {
+    s += ',';
+    s += v;
+  };
+  if (!h.epochs.empty())
+    for (auto& [k, v] : h.epochs.front().metrics) cell(k);
   s += ",lr,samples_per_sec,epoch_seconds\n";
   for (auto& e : h.epochs) {
-    s += std::to_string(e.epoch) + "," + csv_number(e.train_loss) + "," + csv_number(e.val_loss);
-    for (auto& [k, v] : h.epochs.front().metrics) s += "," + (e.has(k) ? csv_number(e.get(k)) : std::string("nan"));
-    s += "," + csv_number(e.lr) + "," + csv_number(e.samples_per_sec) + "," + csv_number(e.epoch_seconds) + "\n";
+    s += std::to_string(e.epoch);
+    cell(csv_number(e.train_loss));
+    cell(csv_number(e.val_loss));
+    for (auto& [k, v] : h.epochs.front().metrics) cell(e.has(k) ? csv_number(e.get(k)) : std::string("nan"));
+    cell(csv_number(e.lr));
+    cell(csv_number(e.samples_per_sec));
+    cell(csv_number(e.epoch_seconds));
+    s += '\n';
   }
   return s;
 }

@@ -221,6 +221,7 @@ EvalResult Trainer::evaluate(nn::Module& model, data::DataLoader& loader, const 
   if (n > 0 && loss_fn) r.loss = total / double(n);
   for (auto& m : metrics)
     for (auto& kv : m->compute()) r.metrics.push_back(kv);
+  r.metric_objects = std::move(metrics);
   return r;
 }
 

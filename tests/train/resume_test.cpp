@@ -55,13 +55,13 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
   fs::path dir = temp_dir("inproc");
   // Uninterrupted: 3 epochs of 16 steps.
   auto a = fixture::make_run();
-  auto ta = fixture::make_trainer(a, 3);
+  auto ta = fixture::make_trainer(a, 3, /*restore_best=*/true);
   History ha = ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
 
   // Interrupted: checkpoints every 5 steps, a crash at step 23 (last checkpoint: step 20, epoch 2 batch 4).
   {
     auto b = fixture::make_run();
-    auto tb = fixture::make_trainer(b, 3);
+    auto tb = fixture::make_trainer(b, 3, true);
     tb.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(5)));
     auto crash = std::make_shared<LambdaCallback>("crash");
     crash->batch_end = [](Trainer& t) {
@@ -78,7 +78,7 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
   // Resumed in fresh objects (built from the same seed, then overwritten by the checkpoint).
   auto c = fixture::make_run();
   Trainer tc(TrainerOptions().epochs(3).task(Task::MultiClass, 3).resume_from((dir / "last.ckpt").string()));
-  auto tmp = fixture::make_trainer(c, 3);
+  auto tmp = fixture::make_trainer(c, 3, true);
   for (auto& cb : tmp.callbacks()) tc.add_callback(cb);
   tc.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(5)));
   tc.add_callback(std::make_shared<LambdaCallback>("crash"));
@@ -91,6 +91,13 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
   EXPECT_EQ(hc.series("train_loss"), ha.series("train_loss"));
   EXPECT_EQ(hc.series("val_loss"), ha.series("val_loss"));
   EXPECT_EQ(hc.series("lr"), ha.series("lr"));
+  // Early stopping's state (counters and the best weights it restored) came through the checkpoint.
+  auto es_a = std::dynamic_pointer_cast<EarlyStopping>(ta.callbacks()[1]);
+  auto es_c = std::dynamic_pointer_cast<EarlyStopping>(tc.callbacks()[1]);
+  ASSERT_TRUE(es_a && es_c);
+  EXPECT_EQ(es_c->best_epoch(), es_a->best_epoch());
+  EXPECT_EQ(es_c->best(), es_a->best());
+  EXPECT_EQ(es_c->wait(), es_a->wait());
   // Only the real files remain: no temporary files of the atomic writes.
   for (auto& e : fs::directory_iterator(dir)) {
     const std::string n = e.path().filename().string();
@@ -166,12 +173,17 @@ TEST(Resume, SigkillMidEpochThenResumeIsBitwiseIdentical) {
   ASSERT_TRUE(fs::exists(full / "final.safetensors"));
 
   // The same run, slowed to ~15 ms a step, killed a little after its first checkpoints.
+  // Once the step-20 checkpoint (epoch 2, batch 4) is there, wait ~3 steps: the kill lands in the
+  // middle of epoch 2, between checkpoints.
   pid_t pid = spawn_child({killed.string(), "--sleep-ms", "15"});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!fs::exists(killed / "last.ckpt") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  ASSERT_TRUE(fs::exists(killed / "last.ckpt"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(170));  // several steps past a checkpoint
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int64_t seen_step = -1;
+  while (seen_step < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    if (fs::exists(killed / "last.ckpt")) seen_step = checkpoint_meta(killed / "last.ckpt").at("global_step").get<int64_t>();
+  }
+  ASSERT_GE(seen_step, 20);
+  std::this_thread::sleep_for(std::chrono::milliseconds(45));
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   bool signaled = false;
   int sig = 0;
@@ -181,7 +193,7 @@ TEST(Resume, SigkillMidEpochThenResumeIsBitwiseIdentical) {
   ASSERT_FALSE(fs::exists(killed / "final.safetensors")) << "the child finished before it was killed";
   auto meta = checkpoint_meta(killed / "last.ckpt");  // the checkpoint under the real name is whole
   const int64_t step = meta.at("global_step").get<int64_t>();
-  EXPECT_GT(step, 0);
+  EXPECT_GE(step, 20);
   EXPECT_LT(step, 64);
   std::printf("killed after the checkpoint of step %lld (epoch %lld, batch %lld)\n", (long long)step,
               (long long)meta.at("epoch").get<int64_t>() + 1, (long long)meta.at("batch_in_epoch").get<int64_t>());

@@ -139,6 +139,17 @@ TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
   EvalResult r = t.evaluate(run.model, *run.val);
   EXPECT_EQ(r.samples, 64);
   EXPECT_DOUBLE_EQ(r.get("accuracy"), h.epochs.back().get("val_accuracy"));
+  auto prf = r.find<PrecisionRecallF1>();
+  ASSERT_TRUE(prf);
+  int64_t total = 0, diag = 0;
+  for (int64_t i = 0; i < 3; ++i) {
+    diag += prf->confusion_matrix().at(i, i);
+    for (int64_t j = 0; j < 3; ++j) total += prf->confusion_matrix().at(i, j);
+  }
+  EXPECT_EQ(total, 64);
+  EXPECT_DOUBLE_EQ(double(diag) / 64, r.get("accuracy"));
+  EXPECT_EQ(prf->f1_per_class().size(), 3u);
+  EXPECT_EQ(r.find<BinaryROCAUC>(), nullptr);
   Tensor p = t.predict(run.model, *run.val);
   EXPECT_EQ(p.sizes(), Shape({64, 3}));
   EXPECT_NEAR(p.sum().item<double>(), 64.0, 1e-3);  // softmax rows

@@ -74,8 +74,18 @@ struct EvalResult {
   double loss = std::numeric_limits<double>::quiet_NaN();
   int64_t samples = 0;
   MetricValues metrics;
+  /// The metric objects after the pass, for what is not a scalar (confusion matrix, per-class
+  /// precision/recall/F1): e.g. result.find<PrecisionRecallF1>()->confusion_matrix().
+  std::vector<MetricPtr> metric_objects;
   /// The value of a metric by name; throws when absent.
   double get(const std::string& name) const;
+  /// The first metric object of type M, or null.
+  template <typename M>
+  std::shared_ptr<M> find() const {
+    for (auto& m : metric_objects)
+      if (auto p = std::dynamic_pointer_cast<M>(m)) return p;
+    return nullptr;
+  }
 };
 
 /// Trainer settings.

@@ -40,11 +40,13 @@ inline Run make_run() {
   return r;
 }
 
-/// A trainer for the run: 3 classes, `epochs` epochs, the per-step scheduler and early stopping.
-inline Trainer make_trainer(Run& r, int64_t epochs) {
+/// A trainer for the run: 3 classes, `epochs` epochs, the per-step scheduler and early stopping
+/// (restoring the best weights at the end when restore_best: its saved weights then go through
+/// checkpoints too).
+inline Trainer make_trainer(Run& r, int64_t epochs, bool restore_best = false) {
   Trainer t(TrainerOptions().epochs(epochs).task(Task::MultiClass, 3));
   t.add_callback(std::make_shared<LRSchedulerCallback>(r.sched, Interval::Step));
-  t.add_callback(std::make_shared<EarlyStopping>(EarlyStoppingOptions().patience(50).restore_best_weights(false)));
+  t.add_callback(std::make_shared<EarlyStopping>(EarlyStoppingOptions().patience(50).restore_best_weights(restore_best)));
   return t;
 }
 
