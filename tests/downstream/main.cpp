@@ -1,6 +1,8 @@
-// Uses the installed package: a tensor op and a backward pass, and a DataLoader from descent_data.
+// Uses the installed package: a tensor op and a backward pass, a DataLoader from descent_data and
+// a metric from descent_train.
 #include <descent/data/data.h>
 #include <descent/descent.h>
+#include <descent/train/train.h>
 
 #include <iostream>
 
@@ -15,5 +17,9 @@ int main() {
   int64_t batches = 0;
   data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(2));
   for (auto& batch : loader) batches += batch.size() > 0;
-  return x.grad().at<float>({2}) == 6.0f && batches == 2 ? 0 : 1;
+  // The training library: a streaming metric.
+  train::Accuracy acc;
+  acc.update(tensor({{0.9, 0.1}, {0.2, 0.8}}), arange(2));
+  const bool acc_ok = acc.compute().at(0).second == 1.0;
+  return x.grad().at<float>({2}) == 6.0f && batches == 2 && acc_ok ? 0 : 1;
 }
