@@ -299,3 +299,31 @@ TEST(Trainer, BadUse) {
   EXPECT_THROW(t.model(), Error);
   EXPECT_THROW(EarlyStopping(EarlyStoppingOptions().patience(0)), Error);
 }
+
+TEST(Trainer, ModelCheckpointKeepsBestAndLast) {
+  fs::path dir = temp_dir("model_checkpoint");
+  auto run = fixture::make_run();
+  // Max mode on a scripted metric: best at epoch 3.
+  auto metric = std::make_shared<ScriptedMetric>(std::vector<double>{0.2, 0.5, 0.9, 0.4});
+  Trainer t(TrainerOptions().epochs(4).task(Task::MultiClass, 3).metrics({metric}));
+  std::vector<nn::StateDict> weights;
+  auto rec = std::make_shared<LambdaCallback>("recorder");
+  rec->epoch_end = [&](Trainer& tr, const EpochLog&) { weights.push_back(snapshot(tr.model())); };
+  t.add_callback(rec);
+  auto ckpt = std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).monitor("val_scripted").mode(Mode::Max));
+  t.add_callback(ckpt);
+  t.fit(run.model, nullptr, *run.opt, *run.train, run.val.get());
+  EXPECT_EQ(ckpt->best(), 0.9);
+  auto best = io::load_safetensors(ckpt->best_path());
+  EXPECT_EQ(best.metadata.at("epoch"), "3");
+  EXPECT_TRUE(same_weights(best.tensors, weights[2]));
+  auto last = io::load_safetensors(ckpt->last_path());
+  nn::StateDict last_model;
+  for (auto& [k, v] : last.tensors)
+    if (k.rfind("model.", 0) == 0) last_model.insert(k.substr(6), v);
+  EXPECT_TRUE(same_weights(last_model, weights[3]));
+  auto meta = nlohmann::json::parse(last.metadata.at("descent.trainer"));
+  EXPECT_EQ(meta.at("epoch").get<int64_t>(), 4);
+  EXPECT_EQ(meta.at("global_step").get<int64_t>(), 64);
+  fs::remove_all(dir);
+}
