@@ -106,6 +106,34 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
   fs::remove_all(dir);
 }
 
+TEST(Resume, MidEpochWithWorkerThreads) {
+  // Loading on 2 worker threads: the loader's cursor, not the threads, decides the next batch.
+  fs::path dir = temp_dir("workers");
+  auto a = fixture::make_run(2);
+  auto ta = fixture::make_trainer(a, 2);
+  ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
+  {
+    auto b = fixture::make_run(2);
+    auto tb = fixture::make_trainer(b, 2);
+    tb.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(7)));
+    auto crash = std::make_shared<LambdaCallback>("crash");
+    crash->batch_end = [](Trainer& t) {
+      if (t.global_step() == 24) throw Crash{};
+    };
+    tb.add_callback(crash);
+    EXPECT_THROW(tb.fit(b.model, nullptr, *b.opt, *b.train, b.val.get()), Crash);
+  }
+  EXPECT_EQ(checkpoint_meta(dir / "last.ckpt").at("batch_in_epoch").get<int64_t>(), 5);  // step 21
+  auto c = fixture::make_run(2);
+  Trainer tc(TrainerOptions().epochs(2).task(Task::MultiClass, 3).resume_from((dir / "last.ckpt").string()));
+  auto tmp = fixture::make_trainer(c, 2);
+  for (auto& cb : tmp.callbacks()) tc.add_callback(cb);
+  tc.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(7)));
+  tc.fit(c.model, nullptr, *c.opt, *c.train, c.val.get());
+  expect_bitwise_equal(a.model->state_dict(), c.model->state_dict());
+  fs::remove_all(dir);
+}
+
 TEST(Resume, FromEpochEndCheckpoint) {
   fs::path dir = temp_dir("epoch_end");
   auto a = fixture::make_run();

@@ -27,15 +27,16 @@ struct Run {
   std::unique_ptr<data::DataLoader> train, val;
 };
 
-/// Builds everything from seed 123 (model init draws from the default generator).
-inline Run make_run() {
+/// Builds everything from seed 123 (model init draws from the default generator); the training
+/// loader loads on `num_workers` threads.
+inline Run make_run(int num_workers = 0) {
   manual_seed(123);
   Run r;
   r.model = nn::Sequential(nn::Linear(8, 16), nn::ReLU(), nn::Dropout(0.2), nn::Linear(16, 3));
   r.opt = std::make_unique<optim::Adam>(r.model->parameters(), optim::AdamOptions(0.01));
   r.sched = std::make_shared<optim::StepLR>(*r.opt, 10, 0.9);
   r.train = std::make_unique<data::DataLoader>(blob_dataset(256, 1),
-                                               data::DataLoaderOptions().batch_size(16).shuffle(true).seed(7));
+                                               data::DataLoaderOptions().batch_size(16).shuffle(true).seed(7).num_workers(num_workers));
   r.val = std::make_unique<data::DataLoader>(blob_dataset(64, 2), data::DataLoaderOptions().batch_size(32));
   return r;
 }
