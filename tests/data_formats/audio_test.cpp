@@ -222,7 +222,17 @@ TEST(WavHostile, EveryTruncationIsAnError) {
 }
 
 TEST(AudioHostile, GarbageEmptyAndMissing) {
-  expect_error([] { decode(std::string(64, 'z'), "noise.wav"); }, {"noise.wav", "cannot decode"});
+  expect_error([] { decode(std::string(64, 'z'), "noise.wav"); }, {"noise.wav", "not a WAV, FLAC, OGG"});
+  // MP3 (ID3 tag or a bare MPEG frame sync) is not handed to libsndfile's MPEG decoder.
+  expect_error([] { decode("ID3\x04" + std::string(60, '\0'), "song.mp3"); }, {"song.mp3", "not a WAV"});
+  expect_error([] { decode("\xFF\xFB\x90\x64" + std::string(400, '\x11'), "frames.mp3"); },
+               {"frames.mp3", "not a WAV"});
+  // A RIFF file that is not WAVE.
+  const std::string avi = std::string("RIFF\x04\x00\x00\x00" "AVI LIST", 16) + std::string(40, '\0');
+  expect_error([&] { decode(avi, "clip.avi"); }, {"clip.avi"});
+  // A recognised container libsndfile cannot make sense of.
+  const std::string aiff = std::string("FORM\x00\x00\x00\x10" "AIFFjunkjunkjunk", 24);
+  expect_error([&] { decode(aiff, "bad.aiff"); }, {"bad.aiff", "cannot decode"});
   expect_error([] { decode_audio("", 0, {}, "empty.wav"); }, {"empty.wav", "empty"});
   expect_error([] { read_audio("/nonexistent/x.flac"); }, {"/nonexistent/x.flac", "no such file"});
   TempDir dir;

@@ -104,7 +104,9 @@ SndPtr open_memory(MemReader* mem, SF_INFO* info, const std::string& name, const
   return f;
 }
 
-uint32_t le32(const unsigned char* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+uint32_t le32(const unsigned char* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
 uint16_t le16(const unsigned char* p) { return uint16_t(p[0] | p[1] << 8); }
 
 // What a RIFF/WAVE file's own chunks say, checked against the file's length.
@@ -197,6 +199,20 @@ void check_ogg_pages(const unsigned char* p, size_t size, const std::string& nam
   DESCENT_CHECK(eos, fn, ": ", name, ": the Ogg stream has no end-of-stream page (truncated file)");
 }
 
+// The containers we hand to libsndfile, by magic bytes. Anything else (MPEG, raw, the rarer formats
+// libsndfile probes for) is refused up front: fewer decoders facing hostile bytes, and libsndfile's
+// MPEG backend prints to stderr.
+bool known_container(const unsigned char* p, size_t size) {
+  if (size < 12) return false;
+  auto is = [&](const char* m, size_t at = 0) { return std::memcmp(p + at, m, 4) == 0; };
+  if ((is("RIFF") || is("RIFX")) && is("WAVE", 8)) return true;  // WAV (little / big endian)
+  if (is("RF64") && is("WAVE", 8)) return true;
+  if (is("riff")) return true;  // Sony Wave64 (a GUID follows)
+  if (is("fLaC") || is("OggS") || is("caff") || is(".snd") || is("dns.")) return true;
+  if (is("FORM") && (is("AIFF", 8) || is("AIFC", 8))) return true;
+  return false;
+}
+
 std::string format_name(int format) {
   switch (format & SF_FORMAT_TYPEMASK) {
     case SF_FORMAT_WAV: return "WAV";
@@ -254,6 +270,8 @@ AudioInfo info_of(const SF_INFO& info) {
 
 AudioInfo probe(const void* data, size_t size, const std::string& name, const char* fn) {
   DESCENT_CHECK(size > 0, fn, ": ", name, ": empty file (0 bytes)");
+  DESCENT_CHECK(known_container(static_cast<const unsigned char*>(data), size), fn, ": ", name,
+                ": not a WAV, FLAC, OGG, AIFF, AU or CAF file (unrecognised magic bytes)");
   check_wav_chunks(static_cast<const unsigned char*>(data), size, name, fn);
   check_ogg_pages(static_cast<const unsigned char*>(data), size, name, fn);
   MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(size), 0};
@@ -297,6 +315,8 @@ Audio decode_audio(const void* data, size_t size, const AudioReadOptions& option
   DESCENT_CHECK(options.sample_rate_ >= 0, fn, ": sample_rate must be >= 0 (0 keeps the file's), got ",
                 options.sample_rate_);
   DESCENT_CHECK(size > 0, fn, ": ", name, ": empty file (0 bytes)");
+  DESCENT_CHECK(known_container(static_cast<const unsigned char*>(data), size), fn, ": ", name,
+                ": not a WAV, FLAC, OGG, AIFF, AU or CAF file (unrecognised magic bytes)");
   const WavLayout wav = check_wav_chunks(static_cast<const unsigned char*>(data), size, name, fn);
   check_ogg_pages(static_cast<const unsigned char*>(data), size, name, fn);
   MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(size), 0};

@@ -1,8 +1,9 @@
 #pragma once
 // Audio files through libsndfile: WAV (8-bit unsigned, 16/24/32-bit PCM, 32/64-bit float), FLAC,
-// OGG/Vorbis (and the other containers libsndfile reads: AIFF, AU, ...), decoded to float32
-// [C, N] (channels x frames) with integer PCM scaled to [-1, 1) as torchaudio.load does
-// (v / 2^(bits-1); 8-bit: (v - 128) / 128). Float files keep their values.
+// OGG/Vorbis, and also RF64, Wave64, AIFF, AU and CAF (recognised by their magic bytes; other formats
+// libsndfile could probe, MP3 included, are refused), decoded to float32 [C, N] (channels x frames)
+// with integer PCM scaled to [-1, 1) as torchaudio.load does (v / 2^(bits-1); 8-bit: (v - 128) / 128).
+// Float files keep their values.
 //
 // Hostile input: empty, truncated or corrupt files, a WAV whose data chunk claims more bytes than the
 // file holds, zero channels or sample rate, and more than max_samples samples each throw a
