@@ -105,8 +105,8 @@ std::vector<double> stft_power(const Rows& x, const SpectrogramOptions& o, int64
     DESCENT_CHECK(cpad < len, fn, ": center=true with reflect padding needs more than n_fft / 2 = ", cpad,
                   " samples, got ", len, " (", x.n(), " + 2 x pad ", pad, "); use a shorter n_fft or pad the signal");
   const int64_t total = len + 2 * cpad;
-  DESCENT_CHECK(total >= n_fft, fn, ": the signal of ", x.n(), " samples (", total, " after padding) is shorter than n_fft = ",
-                n_fft);
+  DESCENT_CHECK(total >= n_fft, fn, ": the signal of ", x.n(), " samples (", total,
+                " after padding) is shorter than n_fft = ", n_fft);
   const int64_t frames = 1 + (total - n_fft) / hop;
   const int64_t F = n_fft / 2 + 1;
   *frames_out = frames;
@@ -118,8 +118,9 @@ std::vector<double> stft_power(const Rows& x, const SpectrogramOptions& o, int64
     norm = 1.0 / std::sqrt(s);
   }
   const bool real_fft = n_fft % 2 == 0;
-  std::unique_ptr<void, FreeDeleter> cfg(real_fft ? static_cast<void*>(kiss_fftr_alloc(int(n_fft), 0, nullptr, nullptr))
-                                                  : static_cast<void*>(kiss_fft_alloc(int(n_fft), 0, nullptr, nullptr)));
+  void* raw_cfg = real_fft ? static_cast<void*>(kiss_fftr_alloc(int(n_fft), 0, nullptr, nullptr))
+                           : static_cast<void*>(kiss_fft_alloc(int(n_fft), 0, nullptr, nullptr));
+  std::unique_ptr<void, FreeDeleter> cfg(raw_cfg);
   DESCENT_CHECK(cfg != nullptr, fn, ": cannot allocate an FFT of size ", n_fft);
   std::vector<double> out(size_t(x.rows() * F * frames));
   std::vector<float> sig(static_cast<size_t>(total));

@@ -177,13 +177,10 @@ TEST(AudioFolder, ClassesFeaturesAndLoader) {
   EXPECT_EQ(e.target.to_vector<int64_t>()[0], 0);
   EXPECT_NE(raw.paths()[3].find("003.flac"), std::string::npos);
   // Fixed length, resampled, as log-mel features: batches stack and match for any worker count.
+  const MelSpectrogram mel(MelSpectrogramOptions().sample_rate(8000).n_fft(256).n_mels(20));
+  const Compose log_mel({mel, AmplitudeToDB(SpectrumType::Power, 80.0)});
   auto ds = std::make_shared<AudioFolder>(
-      dir.str(), AudioFolderOptions()
-                     .sample_rate(8000)
-                     .num_samples(2000)
-                     .random_crop(true)
-                     .transform(Compose({MelSpectrogram(MelSpectrogramOptions().sample_rate(8000).n_fft(256).n_mels(20)),
-                                         AmplitudeToDB(SpectrumType::Power, 80.0)})));
+      dir.str(), AudioFolderOptions().sample_rate(8000).num_samples(2000).random_crop(true).transform(log_mel));
   std::vector<std::vector<float>> runs;
   for (int workers : {0, 2}) {
     DataLoader loader(ds, DataLoaderOptions().batch_size(6).shuffle(true).seed(9).num_workers(workers));

@@ -533,7 +533,8 @@ TEST(ImageFormats, SeedCorpusForTheFuzzer) {
   const std::string jpeg_dir = std::string(DESCENT_FUZZ_CORPUS_DIR) + "/jpeg";
   std::filesystem::create_directories(png_dir);
   std::filesystem::create_directories(jpeg_dir);
-  for (int64_t c = 1; c <= 4; ++c) write_bytes(png_dir + "/c" + std::to_string(c), encode_png(random_image(5, 4, c, 1)));
+  for (int64_t c = 1; c <= 4; ++c)
+    write_bytes(png_dir + "/c" + std::to_string(c), encode_png(random_image(5, 4, c, 1)));
   RawPng p;
   p.width = 4;
   p.height = 2;

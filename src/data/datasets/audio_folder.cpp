@@ -28,7 +28,10 @@ int64_t AudioFolder::class_index(const std::string& name) const {
 Example AudioFolder::get(int64_t index) const {
   check_index(index, size(), "AudioFolder");
   const std::string& path = index_.paths[size_t(index)];
-  Audio a = read_audio(path, AudioReadOptions().mono(options_.mono_).sample_rate(options_.sample_rate_).resample_options(options_.resample_));
+  Audio a = read_audio(path, AudioReadOptions()
+                                 .mono(options_.mono_)
+                                 .sample_rate(options_.sample_rate_)
+                                 .resample_options(options_.resample_));
   Tensor x = a.samples;
   if (options_.num_samples_ > 0 || options_.transform_) {
     auto shape = [&](SampleRng& rng) {

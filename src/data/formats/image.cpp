@@ -476,7 +476,8 @@ Tensor read_image(const std::string& path, int channels, int64_t max_pixels) {
 Tensor convert_image_channels(const Tensor& img, int channels) {
   DESCENT_CHECK(img.defined() && img.dtype() == kUInt8 && (img.dim() == 2 || img.dim() == 3),
                 "convert_image_channels: expected a uint8 image [H, W] or [H, W, C], got ",
-                img.defined() ? detail::str_cat("dtype ", img.dtype(), " shape ", img.sizes()) : std::string("undefined"));
+                img.defined() ? detail::str_cat("dtype ", img.dtype(), " shape ", img.sizes())
+                              : std::string("undefined"));
   DESCENT_CHECK(channels >= 1 && channels <= 4, "convert_image_channels: channels must be 1, 2, 3 or 4, got ",
                 channels);
   const Tensor src = (img.dim() == 2 ? img.unsqueeze(2) : img).contiguous();
