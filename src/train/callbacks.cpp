@@ -24,9 +24,16 @@ bool improves(Mode m, double v, double best, double min_delta) {
   if (std::isnan(v)) return false;
   return m == Mode::Min ? v < best - min_delta : v > best + min_delta;
 }
+// A monitored "val_*" value needs a validation loader; say so before training starts.
+void check_monitor(const Trainer& t, const std::string& monitor, const char* who) {
+  DESCENT_CHECK(t.has_validation() || monitor.rfind("val_", 0) != 0, who, ": monitor '", monitor,
+                "' needs a validation loader (fit was given none)");
+}
 }  // namespace
 
 // ---- EarlyStopping ----
+
+void EarlyStopping::on_fit_begin(Trainer& t) { check_monitor(t, options_.monitor_, "EarlyStopping"); }
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
   DESCENT_CHECK(options_.patience_ >= 1, "EarlyStopping: patience must be >= 1, got ", options_.patience_);
@@ -82,6 +89,10 @@ LRSchedulerCallback::LRSchedulerCallback(std::shared_ptr<optim::ReduceLROnPlatea
   DESCENT_CHECK(plateau_ != nullptr, "LRSchedulerCallback: null ReduceLROnPlateau");
 }
 
+void LRSchedulerCallback::on_fit_begin(Trainer& t) {
+  if (plateau_) check_monitor(t, monitor_, "LRSchedulerCallback (ReduceLROnPlateau)");
+}
+
 void LRSchedulerCallback::on_batch_end(Trainer&) {
   if (scheduler_ && interval_ == Interval::Step) scheduler_->step();
 }
@@ -117,6 +128,10 @@ ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options) : options_(std:
 std::string ModelCheckpoint::last_path() const { return (std::filesystem::path(options_.dir_) / "last.ckpt").string(); }
 std::string ModelCheckpoint::best_path() const {
   return (std::filesystem::path(options_.dir_) / "best.safetensors").string();
+}
+
+void ModelCheckpoint::on_fit_begin(Trainer& t) {
+  if (!options_.monitor_.empty()) check_monitor(t, options_.monitor_, "ModelCheckpoint");
 }
 
 void ModelCheckpoint::on_batch_commit(Trainer& t) {

@@ -252,6 +252,7 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
   optimizer_ = &optimizer;
   train_loader_ = &train_loader;
   loss_fn_ = loss_fn ? std::move(loss_fn) : default_loss();
+  has_validation_ = val_loader != nullptr;
   history_ = {};
   stop_ = false;
   epoch_ = global_step_ = batch_in_epoch_ = seen_ = 0;

@@ -298,6 +298,20 @@ TEST(Trainer, BadUse) {
   EXPECT_THROW(t.add_callback(std::make_shared<LambdaCallback>("a")), Error);
   EXPECT_THROW(t.model(), Error);
   EXPECT_THROW(EarlyStopping(EarlyStoppingOptions().patience(0)), Error);
+  // Monitoring a validation value without a validation loader fails before any step.
+  auto run = fixture::make_run();
+  Trainer t2(TrainerOptions().epochs(1).task(Task::MultiClass, 3));
+  t2.add_callback(std::make_shared<EarlyStopping>());
+  int steps = 0;
+  auto count = std::make_shared<LambdaCallback>("count");
+  count->batch_end = [&](Trainer&) { ++steps; };
+  t2.add_callback(count);
+  EXPECT_THROW(t2.fit(run.model, nullptr, *run.opt, *run.train, nullptr), Error);
+  EXPECT_EQ(steps, 0);
+  // Monitoring train_loss needs none.
+  Trainer t3(TrainerOptions().epochs(1).task(Task::MultiClass, 3));
+  t3.add_callback(std::make_shared<EarlyStopping>(EarlyStoppingOptions().monitor("train_loss")));
+  EXPECT_EQ(t3.fit(run.model, nullptr, *run.opt, *run.train, nullptr).epochs.size(), 1u);
 }
 
 TEST(Trainer, ModelCheckpointKeepsBestAndLast) {

@@ -85,6 +85,8 @@ class EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
   std::string key() const override { return "early_stopping"; }
+  /// A "val_*" monitor without a validation loader is an error here, before any training.
+  void on_fit_begin(Trainer& t) override;
   void on_epoch_end(Trainer& t, const EpochLog& log) override;
   void on_fit_end(Trainer& t) override;
   optim::ScalarState state() const override;
@@ -115,6 +117,7 @@ class LRSchedulerCallback : public Callback {
   LRSchedulerCallback(std::shared_ptr<optim::LRScheduler> scheduler, Interval interval = Interval::Epoch);
   LRSchedulerCallback(std::shared_ptr<optim::ReduceLROnPlateau> plateau, std::string monitor = "val_loss");
   std::string key() const override { return "lr_scheduler"; }
+  void on_fit_begin(Trainer& t) override;
   void on_batch_end(Trainer& t) override;
   void on_epoch_end(Trainer& t, const EpochLog& log) override;
   optim::ScalarState state() const override;
@@ -147,6 +150,7 @@ class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(ModelCheckpointOptions options);
   std::string key() const override { return "model_checkpoint"; }
+  void on_fit_begin(Trainer& t) override;
   void on_batch_commit(Trainer& t) override;
   void on_epoch_commit(Trainer& t, const EpochLog& log) override;
   optim::ScalarState state() const override;

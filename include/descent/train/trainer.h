@@ -175,6 +175,8 @@ class Trainer {
   double last_batch_loss() const { return last_loss_; }
   /// The history so far.
   const History& history() const { return history_; }
+  /// Whether the current fit has a validation loader.
+  bool has_validation() const { return has_validation_; }
 
   /// Writes the full training state (see the file comment) to one file, atomically; only
   /// valid during fit.
@@ -192,6 +194,7 @@ class Trainer {
   LossFn loss_fn_;
   History history_;
   bool stop_ = false;
+  bool has_validation_ = false;
   int64_t epoch_ = 0, global_step_ = 0, batch_in_epoch_ = 0, steps_per_epoch_ = 0, seen_ = 0;
   double loss_sum_ = 0, last_loss_ = 0;
   uint64_t loader_epoch0_ = 0;
