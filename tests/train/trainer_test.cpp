@@ -1,6 +1,9 @@
 // Trainer and callbacks: early stopping on a scripted validation sequence, ReduceLROnPlateau in
 // the loop, metrics logs, progress output, clipping, the task kinds, evaluate and predict.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -213,6 +216,15 @@ TEST(Trainer, ProgressBarPlainAndTerminal) {
   std::FILE* f = std::tmpfile();
   EXPECT_FALSE(ProgressBar(f).is_tty());  // a file is not a terminal
   std::fclose(f);
+  // A pseudo-terminal is one.
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) GTEST_SKIP() << "no pseudo-terminals here";
+  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0);
+  std::FILE* tty = ::fdopen(slave, "w");
+  EXPECT_TRUE(ProgressBar(tty).is_tty());
+  std::fclose(tty);
+  ::close(master);
 }
 
 TEST(Trainer, GradientClippingByValueAndNorm) {
