@@ -113,6 +113,26 @@ TEST(Trainer, ReduceLROnPlateauLowersLrAfterPatienceFlatEpochs) {
   for (size_t i = 0; i < expect.size(); ++i) EXPECT_DOUBLE_EQ(h.series("lr")[i], expect[i]) << "epoch " << i + 1;
 }
 
+TEST(Trainer, TwoSchedulersPerStepWarmupAndPlateau) {
+  auto run = fixture::make_run();
+  optim::SGD sgd(run.model->parameters(), optim::SGDOptions(0.1));
+  auto warmup = std::make_shared<optim::LinearLR>(sgd, 0.5, 1.0, 16);  // over the first epoch's 16 steps
+  auto plateau = std::make_shared<optim::ReduceLROnPlateau>(sgd, optim::ReduceLROnPlateauOptions().patience(0).factor(0.5));
+  auto metric = std::make_shared<ScriptedMetric>(std::vector<double>{1.0, 1.0, 1.0});
+  Trainer t(TrainerOptions().epochs(3).task(Task::MultiClass, 3).metrics({metric}));
+  t.add_callback(std::make_shared<LRSchedulerCallback>(warmup, Interval::Step));
+  EXPECT_THROW(t.add_callback(std::make_shared<LRSchedulerCallback>(plateau, "val_scripted")), Error);  // same key
+  auto second = std::make_shared<LRSchedulerCallback>(plateau, "val_scripted");
+  second->rename("plateau");
+  t.add_callback(second);
+  History h = t.fit(run.model, nullptr, sgd, *run.train, run.val.get());
+  // Epoch 1 starts at 0.05 (warm-up), epoch 2 at 0.1; the flat metric halves it after epoch 2
+  // (patience 0), and the chainable LinearLR keeps the value once its 16 steps are done.
+  EXPECT_DOUBLE_EQ(h.epochs[0].lr, 0.05);
+  EXPECT_NEAR(h.epochs[1].lr, 0.1, 1e-15);
+  EXPECT_NEAR(h.epochs[2].lr, 0.05, 1e-15);
+}
+
 TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
   auto run = fixture::make_run();
   auto t = fixture::make_trainer(run, 3);

@@ -116,7 +116,12 @@ class LRSchedulerCallback : public Callback {
  public:
   LRSchedulerCallback(std::shared_ptr<optim::LRScheduler> scheduler, Interval interval = Interval::Epoch);
   LRSchedulerCallback(std::shared_ptr<optim::ReduceLROnPlateau> plateau, std::string monitor = "val_loss");
-  std::string key() const override { return "lr_scheduler"; }
+  /// "lr_scheduler" unless renamed (several schedulers in one trainer need distinct keys).
+  std::string key() const override { return key_; }
+  LRSchedulerCallback& rename(std::string key) {
+    key_ = std::move(key);
+    return *this;
+  }
   void on_fit_begin(Trainer& t) override;
   void on_batch_end(Trainer& t) override;
   void on_epoch_end(Trainer& t, const EpochLog& log) override;
@@ -128,6 +133,7 @@ class LRSchedulerCallback : public Callback {
   std::shared_ptr<optim::ReduceLROnPlateau> plateau_;
   Interval interval_ = Interval::Epoch;
   std::string monitor_;
+  std::string key_ = "lr_scheduler";
 };
 
 struct ModelCheckpointOptions {
