@@ -2,7 +2,7 @@
 // checkpoint every 5 steps in DIR, optionally sleeping after each step (so the parent can kill it
 // mid-epoch), optionally resuming from DIR/last.ckpt; writes DIR/final.safetensors at the end.
 //
-//   train_child DIR [--sleep-ms N] [--resume]
+//   train_child DIR [--sleep-ms N] [--every STEPS] [--resume]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -20,17 +20,19 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const std::string dir = argv[1];
-  int sleep_ms = 0;
+  int sleep_ms = 0, every = 5;
   bool resume = false;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--sleep-ms") == 0 && i + 1 < argc)
       sleep_ms = std::stoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--every") == 0 && i + 1 < argc)
+      every = std::stoi(argv[++i]);
     else if (std::strcmp(argv[i], "--resume") == 0)
       resume = true;
   }
   auto run = train::fixture::make_run();
   auto trainer = train::fixture::make_trainer(run, 4);
-  auto ckpt = std::make_shared<train::ModelCheckpoint>(train::ModelCheckpointOptions(dir).every_n_steps(5));
+  auto ckpt = std::make_shared<train::ModelCheckpoint>(train::ModelCheckpointOptions(dir).every_n_steps(every));
   trainer.add_callback(ckpt);
   if (sleep_ms > 0) {
     auto slow = std::make_shared<train::LambdaCallback>("slow");
