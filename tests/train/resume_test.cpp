@@ -24,13 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("descent_resume_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
 // Same names, shapes, dtypes and bytes.
 void expect_bitwise_equal(const nn::OrderedDict<Tensor>& a, const nn::OrderedDict<Tensor>& b) {
   ASSERT_EQ(a.keys(), b.keys());
@@ -52,7 +45,8 @@ struct Crash {};
 }  // namespace
 
 TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
-  fs::path dir = temp_dir("inproc");
+  fixture::ScratchDir scratch("inproc");
+  const fs::path& dir = scratch.path;
   // Uninterrupted: 3 epochs of 16 steps.
   auto a = fixture::make_run();
   auto ta = fixture::make_trainer(a, 3, /*restore_best=*/true);
@@ -103,12 +97,12 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
     const std::string n = e.path().filename().string();
     EXPECT_TRUE(n == "last.ckpt" || n == "best.safetensors") << n;
   }
-  fs::remove_all(dir);
 }
 
 TEST(Resume, MidEpochWithWorkerThreads) {
   // Loading on 2 worker threads: the loader's cursor, not the threads, decides the next batch.
-  fs::path dir = temp_dir("workers");
+  fixture::ScratchDir scratch("workers");
+  const fs::path& dir = scratch.path;
   auto a = fixture::make_run(2);
   auto ta = fixture::make_trainer(a, 2);
   ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
@@ -131,11 +125,11 @@ TEST(Resume, MidEpochWithWorkerThreads) {
   tc.add_callback(std::make_shared<ModelCheckpoint>(ModelCheckpointOptions(dir.string()).every_n_steps(7)));
   tc.fit(c.model, nullptr, *c.opt, *c.train, c.val.get());
   expect_bitwise_equal(a.model->state_dict(), c.model->state_dict());
-  fs::remove_all(dir);
 }
 
 TEST(Resume, FromEpochEndCheckpoint) {
-  fs::path dir = temp_dir("epoch_end");
+  fixture::ScratchDir scratch("epoch_end");
+  const fs::path& dir = scratch.path;
   auto a = fixture::make_run();
   auto ta = fixture::make_trainer(a, 3);
   ta.fit(a.model, nullptr, *a.opt, *a.train, a.val.get());
@@ -155,11 +149,11 @@ TEST(Resume, FromEpochEndCheckpoint) {
   expect_bitwise_equal(a.model->state_dict(), c.model->state_dict());
   // best.safetensors holds weights of the best validation epoch.
   EXPECT_TRUE(fs::exists(dir / "best.safetensors"));
-  fs::remove_all(dir);
 }
 
 TEST(Resume, CorruptOrForeignCheckpointIsAnError) {
-  fs::path dir = temp_dir("corrupt");
+  fixture::ScratchDir scratch("corrupt");
+  const fs::path& dir = scratch.path;
   auto r = fixture::make_run();
   io::save(r.model, (dir / "weights.safetensors").string());
   Trainer t(TrainerOptions().epochs(1).task(Task::MultiClass, 3).resume_from((dir / "weights.safetensors").string()));
@@ -167,7 +161,6 @@ TEST(Resume, CorruptOrForeignCheckpointIsAnError) {
   io::atomic_write((dir / "bad.ckpt").string(), "not a checkpoint");
   Trainer t2(TrainerOptions().epochs(1).task(Task::MultiClass, 3).resume_from((dir / "bad.ckpt").string()));
   EXPECT_THROW(t2.fit(r.model, nullptr, *r.opt, *r.train, r.val.get()), Error);
-  fs::remove_all(dir);
 }
 
 namespace {
@@ -195,7 +188,8 @@ int wait_exit(pid_t pid, bool* signaled = nullptr, int* sig = nullptr) {
 }  // namespace
 
 TEST(Resume, SigkillMidEpochThenResumeIsBitwiseIdentical) {
-  fs::path full = temp_dir("sigkill_full"), killed = temp_dir("sigkill_killed");
+  fixture::ScratchDir full_dir("sigkill_full"), killed_dir("sigkill_killed");
+  const fs::path &full = full_dir.path, &killed = killed_dir.path;
   // The uninterrupted run (4 epochs x 16 steps).
   ASSERT_EQ(wait_exit(spawn_child({full.string()})), 0);
   ASSERT_TRUE(fs::exists(full / "final.safetensors"));
@@ -229,14 +223,13 @@ TEST(Resume, SigkillMidEpochThenResumeIsBitwiseIdentical) {
   ASSERT_EQ(wait_exit(spawn_child({killed.string(), "--resume"})), 0);
   expect_bitwise_equal(io::load_safetensors((full / "final.safetensors").string()).tensors,
                        io::load_safetensors((killed / "final.safetensors").string()).tensors);
-  fs::remove_all(full);
-  fs::remove_all(killed);
 }
 
 TEST(Resume, RepeatedKillsDuringFrequentCheckpointsNeverCorruptTheCheckpoint) {
   // A checkpoint after every step, killed five times at arbitrary moments (some during a write):
   // the file under the real name always loads, and the chain of resumes ends bitwise equal.
-  fs::path full = temp_dir("kills_full"), killed = temp_dir("kills_killed");
+  fixture::ScratchDir full_dir("kills_full"), killed_dir("kills_killed");
+  const fs::path &full = full_dir.path, &killed = killed_dir.path;
   ASSERT_EQ(wait_exit(spawn_child({full.string()})), 0);
   uint64_t x = 88172645463325252ull;  // xorshift: arbitrary but reproducible kill times
   int64_t last_step = -1;
@@ -267,6 +260,4 @@ TEST(Resume, RepeatedKillsDuringFrequentCheckpointsNeverCorruptTheCheckpoint) {
   ASSERT_EQ(wait_exit(spawn_child({killed.string(), "--every", "1", "--resume"})), 0);
   expect_bitwise_equal(io::load_safetensors((full / "final.safetensors").string()).tensors,
                        io::load_safetensors((killed / "final.safetensors").string()).tensors);
-  fs::remove_all(full);
-  fs::remove_all(killed);
 }

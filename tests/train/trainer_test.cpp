@@ -34,13 +34,6 @@ class ScriptedMetric : public Metric {
   int64_t calls_ = 0;
 };
 
-fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("descent_train_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   std::stringstream ss;
@@ -179,7 +172,8 @@ TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
 }
 
 TEST(Trainer, MetricsLogWritesCsvAndJsonLines) {
-  fs::path dir = temp_dir("metrics_log");
+  fixture::ScratchDir scratch("metrics_log");
+  const fs::path& dir = scratch.path;
   auto run = fixture::make_run();
   auto t = fixture::make_trainer(run, 2);
   t.add_callback(std::make_shared<MetricsLog>((dir / "metrics.csv").string(), (dir / "logs/metrics.jsonl").string()));
@@ -203,7 +197,6 @@ TEST(Trainer, MetricsLogWritesCsvAndJsonLines) {
   }
   EXPECT_EQ(n, 2);
   EXPECT_EQ(MetricsLog::to_csv(h), read_file(dir / "metrics.csv"));
-  fs::remove_all(dir);
 }
 
 TEST(Trainer, ProgressBarPlainAndTerminal) {
@@ -347,7 +340,8 @@ TEST(Trainer, BadUse) {
 }
 
 TEST(Trainer, ModelCheckpointKeepsBestAndLast) {
-  fs::path dir = temp_dir("model_checkpoint");
+  fixture::ScratchDir scratch("model_checkpoint");
+  const fs::path& dir = scratch.path;
   auto run = fixture::make_run();
   // Max mode on a scripted metric: best at epoch 3.
   auto metric = std::make_shared<ScriptedMetric>(std::vector<double>{0.2, 0.5, 0.9, 0.4});
@@ -371,5 +365,4 @@ TEST(Trainer, ModelCheckpointKeepsBestAndLast) {
   auto meta = nlohmann::json::parse(last.metadata.at("descent.trainer"));
   EXPECT_EQ(meta.at("epoch").get<int64_t>(), 4);
   EXPECT_EQ(meta.at("global_step").get<int64_t>(), 64);
-  fs::remove_all(dir);
 }

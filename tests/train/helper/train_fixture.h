@@ -2,13 +2,33 @@
 // The small training run shared by the resume tests and the train_child helper: 3-class
 // synthetic data (fixed generator), an MLP with dropout (draws from the default generator),
 // Adam, a per-step StepLR, a shuffling loader with 16 batches per epoch.
+#include <unistd.h>
+
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "descent/data/data.h"
 #include "descent/descent.h"
 #include "descent/train/train.h"
 
 namespace descent::train::fixture {
+
+/// A fresh folder under the temp directory, removed when the test ends (also on a failed ASSERT).
+struct ScratchDir {
+  explicit ScratchDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / ("descent_train_" + name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::filesystem::path path;
+};
 
 inline std::shared_ptr<data::TensorDataset> blob_dataset(int64_t n, uint64_t seed) {
   Generator g(seed);
