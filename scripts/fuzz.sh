@@ -31,10 +31,16 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD
   -DDESCENT_BUILD_BENCH=OFF >/dev/null
 ninja -C "$build" -j"${FUZZ_JOBS:-2}" "${targets[@]/%/_fuzz}"
 
-# Seed corpora are written by the tests (Idx.SeedCorpusForTheFuzzer and friends).
-if ! compgen -G "$root/build/*/fuzz_corpus" >/dev/null && [[ -x $root/build/release/tests/test_data_pipeline ]]; then
-  "$root/build/release/tests/test_data_pipeline" --gtest_filter='*SeedCorpus*' >/dev/null
-fi
+# Seed corpora are written by the tests (Idx.SeedCorpusForTheFuzzer and friends, in every
+# test_data_* binary); they run once when a target has no corpus yet.
+for t in "${targets[@]}"; do
+  if ! compgen -G "$root/build/*/fuzz_corpus/$t" >/dev/null; then
+    for test in "$root"/build/release/tests/test_data_*; do
+      if [[ -x $test ]]; then "$test" --gtest_filter='*SeedCorpus*' >/dev/null || true; fi
+    done
+    break
+  fi
+done
 
 status=0
 for t in "${targets[@]}"; do
