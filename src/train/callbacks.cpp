@@ -210,6 +210,7 @@ std::string epoch_summary(const Trainer& t, const EpochLog& log) {
     s += buf;
   }
   for (auto& [k, v] : log.metrics) {
+    if (k.rfind("train_", 0) == 0 && k != "train_accuracy") continue;  // keep the line short
     std::snprintf(buf, sizeof buf, "  %s %.4f", k.c_str(), v);
     s += buf;
   }

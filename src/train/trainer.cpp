@@ -263,6 +263,8 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
   resume_loader_state_.reset();
   double epoch_lr = 0;
 
+  train_metrics_.clear();
+  if (options_.train_metrics_ && !options_.custom_metrics_) train_metrics_ = make_metrics();
   for (auto& cb : callbacks_) cb->on_fit_begin(*this);
   if (!options_.resume_from_.empty()) {
     load_checkpoint(options_.resume_from_);
@@ -278,6 +280,7 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
       train_loader.set_epoch(loader_epoch0_ + uint64_t(epoch_));
       batch_in_epoch_ = seen_ = 0;
       loss_sum_ = 0;
+      for (auto& m : train_metrics_) m->reset();
       epoch_lr = optimizer.param_groups()[0].options().get_lr();
     }
     epoch_lr_ = epoch_lr;
@@ -294,6 +297,10 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
         optimizer.step();
         const int64_t b = out.dim() == 0 ? 1 : out.size(0);
         last_loss_ = loss.item<double>();
+        if (!train_metrics_.empty() && batch.target.defined()) {
+          Tensor view = metric_view(out.detach());
+          for (auto& m : train_metrics_) m->update(view, batch.target);
+        }
         loss_sum_ += last_loss_ * double(b);
         seen_ += b;
         ++batch_in_epoch_;
@@ -313,6 +320,8 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
       log.val_loss = r.loss;
       for (auto& [k, v] : r.metrics) log.metrics.emplace_back("val_" + k, v);
     }
+    for (auto& m : train_metrics_)
+      for (auto& [k, v] : m->compute()) log.metrics.emplace_back("train_" + k, v);
     ++epoch_;
     batch_in_epoch_ = seen_ = 0;
     loss_sum_ = 0;
@@ -339,6 +348,8 @@ void Trainer::save_checkpoint(const std::string& path) const {
     cbs[cb->key()] = io::scalar_state_to_json(cb->state());
     for (auto& [k, v] : cb->state_tensors()) tensors.insert("callback." + cb->key() + "." + k, v);
   }
+  json tm = json::array();
+  for (auto& m : train_metrics_) tm.push_back(io::scalar_state_to_json(m->state()));
   const data::DataLoaderState ls = train_loader_->state();
   Generator& g = default_generator();
   json meta = {{"version", 1},
@@ -355,6 +366,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
                {"rng", {{"seed", std::to_string(g.seed())}, {"offset", std::to_string(g.offset())}}},
                {"optimizer", io::scalar_state_to_json(os)},
                {"callbacks", cbs},
+               {"train_metrics", tm},
                {"history", history_.to_json()}};
   io::save_safetensors(path, tensors, {{kMetaKey, meta.dump()}});
 }
@@ -401,6 +413,13 @@ void Trainer::load_checkpoint(const std::string& path) {
       if (cbs.contains(cb->key()))
         cb->load_state(io::scalar_state_from_json(cbs.at(cb->key()).get<std::string>(), path));
       if (cb_tensors.count(cb->key())) cb->load_state_tensors(cb_tensors[cb->key()]);
+    }
+    const json& tm = meta.at("train_metrics");
+    DESCENT_CHECK(tm.size() == train_metrics_.size(), path, ": checkpoint has ", tm.size(),
+                  " training metrics, this trainer ", train_metrics_.size());
+    for (size_t i = 0; i < train_metrics_.size(); ++i) {
+      train_metrics_[i]->reset();
+      train_metrics_[i]->load_state(io::scalar_state_from_json(tm[i].get<std::string>(), path));
     }
     epoch_ = meta.at("epoch").get<int64_t>();
     global_step_ = meta.at("global_step").get<int64_t>();

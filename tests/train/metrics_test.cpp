@@ -140,3 +140,25 @@ TEST(Metrics, R2AsSklearn) {
   constant.update(f64({2}, {1}), f64({1}, {1}));
   EXPECT_EQ(value(constant, "r2"), 0.0);
 }
+
+TEST(Metrics, StateRoundTripContinuesExactly) {
+  // Half the batches, state() into a fresh metric, the other half: same result as uninterrupted.
+  auto check = [](auto make, const Tensor& o1, const Tensor& t1, const Tensor& o2, const Tensor& t2) {
+    auto a = make(), b = make(), c = make();
+    a.update(o1, t1);
+    a.update(o2, t2);
+    b.update(o1, t1);
+    c.load_state(b.state());
+    c.update(o2, t2);
+    EXPECT_EQ(a.compute(), c.compute());
+  };
+  Tensor s1 = f64({0.1, 0.5, 0.4, 0.3, 0.3, 0.4}, {2, 3}), s2 = f64({0.9, 0.05, 0.05, 0.2, 0.7, 0.1}, {2, 3});
+  check([] { return TopKAccuracy(2); }, s1, i64({2, 1}), s2, i64({0, 2}));
+  check([] { return PrecisionRecallF1(3); }, s1, i64({2, 1}), s2, i64({0, 2}));
+  check([] { return Accuracy(); }, s1, i64({2, 1}), s2, i64({0, 2}));
+  check([] { return BinaryROCAUC(); }, f64({0.5, 0.2}, {2}), i64({1, 0}), f64({0.5, 0.9}, {2}), i64({0, 1}));
+  check([] { return R2(); }, f64({2.5, 0}, {2}), f64({3, -0.5}, {2}), f64({2, 8}, {2}), f64({2, 7}, {2}));
+  check([] { return MAE(); }, f64({2.5, 0}, {2}), f64({3, -0.5}, {2}), f64({2, 8}, {2}), f64({2, 7}, {2}));
+  check([] { return RMSE(); }, f64({2.5, 0}, {2}), f64({3, -0.5}, {2}), f64({2, 8}, {2}), f64({2, 7}, {2}));
+  EXPECT_THROW(ConfusionMatrix(3).load_state(ConfusionMatrix(2).state()), Error);
+}

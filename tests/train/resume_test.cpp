@@ -85,6 +85,10 @@ TEST(Resume, InProcessMidEpochIsBitwiseIdentical) {
   EXPECT_EQ(hc.series("train_loss"), ha.series("train_loss"));
   EXPECT_EQ(hc.series("val_loss"), ha.series("val_loss"));
   EXPECT_EQ(hc.series("lr"), ha.series("lr"));
+  // Training metrics of the interrupted epoch continue from the checkpoint's counts.
+  EXPECT_EQ(hc.series("train_accuracy"), ha.series("train_accuracy"));
+  EXPECT_EQ(hc.series("train_f1"), ha.series("train_f1"));
+  EXPECT_EQ(hc.series("val_accuracy"), ha.series("val_accuracy"));
   // Early stopping's state (counters and the best weights it restored) came through the checkpoint.
   auto es_a = std::dynamic_pointer_cast<EarlyStopping>(ta.callbacks()[1]);
   auto es_c = std::dynamic_pointer_cast<EarlyStopping>(tc.callbacks()[1]);

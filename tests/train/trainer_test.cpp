@@ -28,6 +28,8 @@ class ScriptedMetric : public Metric {
   void reset() override { ++calls_; }
   void update(const Tensor&, const Tensor&) override {}
   MetricValues compute() const override { return {{"scripted", script_.at(size_t(calls_ - 1))}}; }
+  optim::ScalarState state() const override { return {}; }
+  void load_state(const optim::ScalarState&) override {}
 
  private:
   std::vector<double> script_;
@@ -138,6 +140,8 @@ TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
     EXPECT_GT(e.epoch_seconds, 0);
     EXPECT_TRUE(e.has("val_accuracy"));
     EXPECT_TRUE(e.has("val_f1"));
+    EXPECT_TRUE(e.has("train_accuracy"));
+    EXPECT_TRUE(e.has("train_f1"));
     EXPECT_FALSE(e.has("val_top5_accuracy"));  // 3 classes
   }
   EXPECT_LT(h.epochs.back().train_loss, h.epochs.front().train_loss);
@@ -183,7 +187,9 @@ TEST(Trainer, MetricsLogWritesCsvAndJsonLines) {
   std::vector<std::string> lines;
   while (std::getline(csv, line)) lines.push_back(line);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "epoch,train_loss,val_loss,val_accuracy,val_precision,val_recall,val_f1,lr,samples_per_sec,epoch_seconds");
+  EXPECT_EQ(lines[0],
+            "epoch,train_loss,val_loss,val_accuracy,val_precision,val_recall,val_f1,train_accuracy,train_precision,"
+            "train_recall,train_f1,lr,samples_per_sec,epoch_seconds");
   EXPECT_EQ(lines[2].substr(0, 2), "2,");
   EXPECT_DOUBLE_EQ(std::stod(lines[1].substr(2)), h.epochs[0].train_loss);  // exact (%.17g)
   std::istringstream jl(read_file(dir / "logs/metrics.jsonl"));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "descent/core/tensor.h"
+#include "descent/optim/optimizer.h"
 
 namespace descent::train {
 
@@ -29,6 +30,10 @@ class Metric {
   virtual void update(const Tensor& output, const Tensor& target) = 0;
   /// The scalar results so far (NaN where undefined, e.g. no samples yet).
   virtual MetricValues compute() const = 0;
+  /// The accumulated counts/sums, for checkpoints taken in the middle of an epoch.
+  virtual optim::ScalarState state() const = 0;
+  /// Restores what state() returned (after reset()).
+  virtual void load_state(const optim::ScalarState& s) = 0;
 };
 using MetricPtr = std::shared_ptr<Metric>;
 
@@ -40,6 +45,8 @@ class Accuracy : public Metric {
   void reset() override { correct_ = total_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   double threshold_;
@@ -55,6 +62,8 @@ class TopKAccuracy : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// "top<k>_accuracy".
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   int64_t k_;
@@ -69,6 +78,8 @@ class ConfusionMatrix : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// No scalars (the matrix is in matrix()).
   MetricValues compute() const override { return {}; }
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
   int64_t num_classes() const { return k_; }
   /// Row-major K*K counts.
   const std::vector<int64_t>& counts() const { return counts_; }
@@ -92,6 +103,8 @@ class PrecisionRecallF1 : public Metric {
   void update(const Tensor& output, const Tensor& target) override { cm_.update(output, target); }
   /// "precision", "recall", "f1" (macro).
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
   std::vector<double> precision_per_class() const;
   std::vector<double> recall_per_class() const;
   std::vector<double> f1_per_class() const;
@@ -111,6 +124,8 @@ class BinaryROCAUC : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// "roc_auc".
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   std::vector<double> scores_;
@@ -123,6 +138,8 @@ class MAE : public Metric {
   void reset() override { sum_ = 0; n_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   double sum_ = 0;
@@ -135,6 +152,8 @@ class RMSE : public Metric {
   void reset() override { sum_ = 0; n_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   double sum_ = 0;
@@ -149,6 +168,8 @@ class R2 : public Metric {
   void reset() override;
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
+  optim::ScalarState state() const override;
+  void load_state(const optim::ScalarState& s) override;
 
  private:
   int64_t n_ = 0;

@@ -44,7 +44,8 @@ std::string to_string(Task task);
 /// (input, target) -> scalar loss tensor, e.g. nn::CrossEntropyLoss().
 using LossFn = std::function<Tensor(const Tensor&, const Tensor&)>;
 
-/// One epoch's record. metrics: validation metrics as "val_<name>".
+/// One epoch's record. metrics: validation metrics as "val_<name>", then training metrics as
+/// "train_<name>".
 struct EpochLog {
   int64_t epoch = 0;  ///< 1-based
   double train_loss = 0;
@@ -98,6 +99,9 @@ struct TrainerOptions {
   TrainerOptions& metrics(std::vector<MetricPtr> v) { metrics_ = std::move(v); custom_metrics_ = true; return *this; }
   /// k of the default top-k accuracy for multi-class tasks with more than k classes (default 5).
   TrainerOptions& top_k(int64_t v) { top_k_ = v; return *this; }
+  /// Also compute the task's default metrics on the training batches (as "train_<name>", from
+  /// each batch's output before its optimizer step); not with custom metrics. Default true.
+  TrainerOptions& train_metrics(bool v) { train_metrics_ = v; return *this; }
   /// Resume from this checkpoint (written by Trainer::save_checkpoint / ModelCheckpoint) in fit.
   TrainerOptions& resume_from(std::string path) { resume_from_ = std::move(path); return *this; }
   int64_t epochs_ = 10;
@@ -106,6 +110,7 @@ struct TrainerOptions {
   std::vector<MetricPtr> metrics_;
   bool custom_metrics_ = false;
   int64_t top_k_ = 5;
+  bool train_metrics_ = true;
   std::string resume_from_;
 };
 
@@ -192,6 +197,7 @@ class Trainer {
   optim::Optimizer* optimizer_ = nullptr;
   data::DataLoader* train_loader_ = nullptr;
   LossFn loss_fn_;
+  std::vector<MetricPtr> train_metrics_;
   History history_;
   bool stop_ = false;
   bool has_validation_ = false;
