@@ -20,30 +20,18 @@
 #include "descent/data/datasets/audio_folder.h"
 #include "descent/data/synthetic_media.h"
 #include "descent/descent.h"
+#include "example_util.h"
 
 using namespace descent;
 using namespace descent::data;
 
-namespace {
-
-std::string describe(const Tensor& t) {
-  std::ostringstream os;
-  os << t.sizes() << " " << t.dtype();
-  return os.str();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  bool quiet = false;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quiet") == 0) quiet = true;
-    else args.emplace_back(argv[i]);
-  }
-  namespace fs = std::filesystem;
+  const example::Args a = example::parse_args(argc, argv);
+  const bool quiet = a.quiet;
+  const std::vector<std::string>& args = a.positional;
   const bool generated = args.empty();
-  const fs::path tmp = fs::temp_directory_path() / ("descent_example_audio_" + std::to_string(::getpid()));
+  const example::ScratchDir scratch("descent_example_audio");
+  const std::filesystem::path& tmp = scratch.path();
   const std::string root = generated ? (tmp / "audio").string() : args[0];
   int status = 0;
   try {
@@ -60,34 +48,10 @@ int main(int argc, char** argv) {
     std::printf("\n");
 
     const auto parts = stratified_split_indices(clips->targets(), {0.7, 0.2, 0.1}, /*seed=*/0);
-    const char* names[] = {"train", "val", "test"};
-    for (size_t k = 0; k < 3; ++k) {
-      auto split = std::make_shared<Subset>(clips, parts[k]);
-      DataLoader loader(split, DataLoaderOptions().batch_size(8).shuffle(k == 0).seed(0).num_workers(2));
-      int64_t batches = 0, seen = 0;
-      for (auto& batch : loader) {
-        if (batches == 0)
-          std::printf("%-5s %3lld clips, %lld batches; first: data %s, target %s\n", names[k],
-                      static_cast<long long>(split->size()), static_cast<long long>(loader.size()),
-                      describe(batch.data).c_str(), describe(batch.target).c_str());
-        else if (!quiet)
-          std::printf("        batch %lld: data %s\n", static_cast<long long>(batches), describe(batch.data).c_str());
-        ++batches;
-        seen += batch.size();
-      }
-      if (seen != split->size()) {
-        std::printf("FAILED: the %s loader gave %lld of %lld clips\n", names[k], static_cast<long long>(seen),
-                    static_cast<long long>(split->size()));
-        status = 1;
-      }
-    }
+    if (!example::iterate_splits(clips, parts, 8, "clips", quiet)) status = 1;
   } catch (const Error& e) {
     std::fprintf(stderr, "data_audio_folder: %s\n", e.message().c_str());
     status = 1;
-  }
-  if (generated) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
   }
   return status;
 }

@@ -19,30 +19,18 @@
 #include "descent/data/datasets/image_folder.h"
 #include "descent/data/synthetic_media.h"
 #include "descent/descent.h"
+#include "example_util.h"
 
 using namespace descent;
 using namespace descent::data;
 
-namespace {
-
-std::string describe(const Tensor& t) {
-  std::ostringstream os;
-  os << t.sizes() << " " << t.dtype();
-  return os.str();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  bool quiet = false;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quiet") == 0) quiet = true;
-    else args.emplace_back(argv[i]);
-  }
-  namespace fs = std::filesystem;
+  const example::Args a = example::parse_args(argc, argv);
+  const bool quiet = a.quiet;
+  const std::vector<std::string>& args = a.positional;
   const bool generated = args.empty();
-  const fs::path tmp = fs::temp_directory_path() / ("descent_example_images_" + std::to_string(::getpid()));
+  const example::ScratchDir scratch("descent_example_images");
+  const std::filesystem::path& tmp = scratch.path();
   const std::string root = generated ? (tmp / "images").string() : args[0];
   int status = 0;
   try {
@@ -62,34 +50,10 @@ int main(int argc, char** argv) {
                 stats.std[0], stats.std[1], stats.std[2]);
     auto normalized = std::make_shared<MapDataset>(images, Normalize(stats.mean, stats.std));
 
-    const char* names[] = {"train", "val", "test"};
-    for (size_t k = 0; k < 3; ++k) {
-      auto split = std::make_shared<Subset>(normalized, parts[k]);
-      DataLoader loader(split, DataLoaderOptions().batch_size(16).shuffle(k == 0).seed(0).num_workers(2));
-      int64_t batches = 0, seen = 0;
-      for (auto& batch : loader) {
-        if (batches == 0)
-          std::printf("%-5s %3lld images, %lld batches; first: data %s, target %s\n", names[k],
-                      static_cast<long long>(split->size()), static_cast<long long>(loader.size()),
-                      describe(batch.data).c_str(), describe(batch.target).c_str());
-        else if (!quiet)
-          std::printf("        batch %lld: data %s\n", static_cast<long long>(batches), describe(batch.data).c_str());
-        ++batches;
-        seen += batch.size();
-      }
-      if (seen != split->size()) {
-        std::printf("FAILED: the %s loader gave %lld of %lld images\n", names[k], static_cast<long long>(seen),
-                    static_cast<long long>(split->size()));
-        status = 1;
-      }
-    }
+    if (!example::iterate_splits(normalized, parts, 16, "images", quiet)) status = 1;
   } catch (const Error& e) {
     std::fprintf(stderr, "data_image_folder: %s\n", e.message().c_str());
     status = 1;
-  }
-  if (generated) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
   }
   return status;
 }

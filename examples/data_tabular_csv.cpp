@@ -21,20 +21,14 @@
 #include "descent/data/synthetic.h"
 #include "descent/data/tabular.h"
 #include "descent/descent.h"
+#include "example_util.h"
 
 using namespace descent;
 using namespace descent::data;
 
 namespace {
 
-template <typename T>
-std::string str(const T& v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-std::string describe(const Tensor& t) { return str(t.sizes()) + " " + str(t.dtype()); }
+using example::describe;
 
 const char* kSplitNames[] = {"train", "val", "test"};
 
@@ -150,12 +144,9 @@ std::pair<double, double> classification(const std::string& path, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quiet = false;
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--quiet") == 0) quiet = true;
-    else args.emplace_back(argv[i]);
-  }
+  const example::Args a = example::parse_args(argc, argv);
+  const bool quiet = a.quiet;
+  const std::vector<std::string>& args = a.positional;
   namespace fs = std::filesystem;
   const bool generated = args.empty();
   const fs::path tmp = fs::temp_directory_path() / ("descent_example_tabular_" + std::to_string(::getpid()));
