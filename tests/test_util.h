@@ -36,6 +36,14 @@ inline std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
+/// Expects `stmt` to throw a descent::Error whose message contains `text`.
+#define EXPECT_ERROR_MENTIONS(stmt, text)                               \
+  do {                                                                  \
+    const std::string msg_ = ::test_util::error_of([&] { stmt; });      \
+    EXPECT_NE(msg_, "") << #stmt " did not throw";                      \
+    EXPECT_NE(msg_.find(text), std::string::npos) << msg_;              \
+  } while (0)
+
 /// All elements as doubles.
 inline std::vector<double> vec(const descent::Tensor& t) { return t.to_vector<double>(); }
 

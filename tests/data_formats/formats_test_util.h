@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "test_util.h"
 
 namespace formats_test {
 
@@ -51,15 +52,7 @@ inline std::string read_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-/// The descent::Error message f throws, or "" when it throws none (any other exception fails the test).
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const descent::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_util::error_of;
 
 /// Expects f to throw a descent::Error whose message contains every piece.
 inline void expect_error(const std::function<void()>& f, std::initializer_list<std::string> pieces) {

@@ -16,6 +16,7 @@
 
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "test_util.h"
 
 namespace data_test {
 
@@ -72,14 +73,6 @@ inline void with_timeout(const std::function<void()>& f, int seconds = 60) {
   fut.get();
 }
 
-/// The descent::Error message f throws, or "" when it throws none.
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const descent::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_util::error_of;
 
 }  // namespace data_test

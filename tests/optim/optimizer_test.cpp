@@ -1,28 +1,15 @@
 // Optimizer base behaviour: parameter groups, zero_grad, closures, skipping, option validation,
 // and state_dict round trips that resume bit-identically.
 #include "optim_test_util.h"
+#include "test_util.h"
 
 using namespace optim_test;
+using test_util::error_of;
 using descent::DType;
 using descent::Tensor;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const descent::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR_MENTIONS(stmt, text)                 \
-  do {                                                    \
-    const std::string msg_ = error_of([&] { stmt; });     \
-    EXPECT_NE(msg_, "") << #stmt " did not throw";        \
-    EXPECT_NE(msg_.find(text), std::string::npos) << msg_; \
-  } while (0)
 
 Tensor leaf(std::vector<double> v, DType dtype = DType::Float32) {
   return descent::from_vector<double>(v).to(dtype).requires_grad_();

@@ -1,26 +1,13 @@
 // Scheduler argument validation, step(epoch), and state_dict checks.
 #include "optim_test_util.h"
+#include "test_util.h"
 
 using namespace optim_test;
+using test_util::error_of;
 using descent::Tensor;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const descent::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR_MENTIONS(stmt, text)                  \
-  do {                                                     \
-    const std::string msg_ = error_of([&] { stmt; });      \
-    EXPECT_NE(msg_, "") << #stmt " did not throw";         \
-    EXPECT_NE(msg_.find(text), std::string::npos) << msg_; \
-  } while (0)
 
 struct Fixture {
   Tensor w = descent::zeros({2}).requires_grad_();
