@@ -8,21 +8,12 @@
 namespace descent::data {
 
 AudioFolder::AudioFolder(const std::string& root, AudioFolderOptions options)
-    : root_(root), options_(std::move(options)) {
+    : ClassFolderDataset(root, options.extensions_, "AudioFolder", options.allow_empty_), options_(std::move(options)) {
   DESCENT_CHECK(options_.sample_rate_ >= 0, "AudioFolder: sample_rate must be >= 0 (0 keeps each file's), got ",
                 options_.sample_rate_);
   DESCENT_CHECK(options_.num_samples_ >= 0, "AudioFolder: num_samples must be >= 0 (0 keeps the length), got ",
                 options_.num_samples_);
   DESCENT_CHECK(!options_.random_crop_ || options_.num_samples_ > 0, "AudioFolder: random_crop needs num_samples");
-  index_ = scan_class_folders(root, options_.extensions_, "AudioFolder", options_.allow_empty_);
-}
-
-int64_t AudioFolder::class_index(const std::string& name) const {
-  for (size_t i = 0; i < index_.classes.size(); ++i)
-    if (index_.classes[i] == name) return int64_t(i);
-  std::string list;
-  for (const std::string& c : index_.classes) list += (list.empty() ? "" : ", ") + c;
-  DESCENT_FAIL("AudioFolder: ", root_, ": no class '", name, "' (classes: ", list, ")");
 }
 
 Example AudioFolder::get(int64_t index) const {

@@ -80,4 +80,16 @@ ClassFolderIndex scan_class_folders(const std::string& root, const std::vector<s
   return index;
 }
 
+ClassFolderDataset::ClassFolderDataset(const std::string& root, const std::vector<std::string>& extensions,
+                                       const char* what, bool allow_empty)
+    : root_(root), what_(what), index_(scan_class_folders(root, extensions, what, allow_empty)) {}
+
+int64_t ClassFolderDataset::class_index(const std::string& name) const {
+  for (size_t i = 0; i < index_.classes.size(); ++i)
+    if (index_.classes[i] == name) return int64_t(i);
+  std::string list;
+  for (const std::string& c : index_.classes) list += (list.empty() ? "" : ", ") + c;
+  DESCENT_FAIL(what_, ": ", root_, ": no class '", name, "' (classes: ", list, ")");
+}
+
 }  // namespace descent::data

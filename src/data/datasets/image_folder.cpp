@@ -7,18 +7,9 @@
 namespace descent::data {
 
 ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options)
-    : root_(root), options_(std::move(options)) {
+    : ClassFolderDataset(root, options.extensions_, "ImageFolder", options.allow_empty_), options_(std::move(options)) {
   DESCENT_CHECK(options_.channels_ >= 0 && options_.channels_ <= 4,
                 "ImageFolder: channels must be 0 (keep), 1, 2, 3 or 4, got ", options_.channels_);
-  index_ = scan_class_folders(root, options_.extensions_, "ImageFolder", options_.allow_empty_);
-}
-
-int64_t ImageFolder::class_index(const std::string& name) const {
-  for (size_t i = 0; i < index_.classes.size(); ++i)
-    if (index_.classes[i] == name) return int64_t(i);
-  std::string list;
-  for (const std::string& c : index_.classes) list += (list.empty() ? "" : ", ") + c;
-  DESCENT_FAIL("ImageFolder: ", root_, ": no class '", name, "' (classes: ", list, ")");
 }
 
 Example ImageFolder::get(int64_t index) const {

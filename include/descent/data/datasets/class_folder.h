@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "descent/data/dataset.h"
+
 namespace descent::data {
 
 /// The files of a class-folder tree.
@@ -27,5 +29,32 @@ struct ClassFolderIndex {
 /// not a folder, no class folders, no kept files at all, or a class without files unless allow_empty.
 ClassFolderIndex scan_class_folders(const std::string& root, const std::vector<std::string>& extensions,
                                     const char* what, bool allow_empty = false);
+
+/// The part ImageFolder and AudioFolder share: the scanned tree and its accessors. Subclasses
+/// decode files in get().
+class ClassFolderDataset : public Dataset {
+ public:
+  int64_t size() const override { return static_cast<int64_t>(index_.paths.size()); }
+  /// Sorted class names.
+  const std::vector<std::string>& classes() const { return index_.classes; }
+  /// The index of a class name; an error listing the classes when unknown.
+  int64_t class_index(const std::string& name) const;
+  /// The file of each example.
+  const std::vector<std::string>& paths() const { return index_.paths; }
+  /// The class index of each example, without decoding (for stratified_split_indices).
+  const std::vector<int64_t>& targets() const { return index_.labels; }
+  /// Files under the class folders that were not kept (other extensions, hidden files).
+  int64_t num_skipped() const { return static_cast<int64_t>(index_.skipped.size()); }
+  const std::vector<std::string>& skipped_files() const { return index_.skipped; }
+  const std::string& root() const { return root_; }
+
+ protected:
+  /// Scans root (see scan_class_folders); `what` ("ImageFolder", ...) prefixes error messages.
+  ClassFolderDataset(const std::string& root, const std::vector<std::string>& extensions, const char* what,
+                     bool allow_empty);
+  std::string root_;
+  std::string what_;
+  ClassFolderIndex index_;
+};
 
 }  // namespace descent::data

@@ -33,31 +33,15 @@ struct ImageFolderOptions {
 };
 
 /// Labelled images from a class-folder tree: examples (image, int64 class index as a 0-d tensor).
-class ImageFolder : public Dataset {
+class ImageFolder : public ClassFolderDataset {
  public:
   /// Scans root (see scan_class_folders); images are decoded lazily by get().
   explicit ImageFolder(const std::string& root, ImageFolderOptions options = {});
-  int64_t size() const override { return static_cast<int64_t>(index_.paths.size()); }
   /// Decodes image `index` (errors name the file) and applies the transform.
   Example get(int64_t index) const override;
 
-  /// Sorted class names.
-  const std::vector<std::string>& classes() const { return index_.classes; }
-  /// The index of a class name; an error listing the classes when unknown.
-  int64_t class_index(const std::string& name) const;
-  /// The file of each example.
-  const std::vector<std::string>& paths() const { return index_.paths; }
-  /// The class index of each example, without decoding (for stratified_split_indices).
-  const std::vector<int64_t>& targets() const { return index_.labels; }
-  /// Files under the class folders that are not images by extension.
-  int64_t num_skipped() const { return static_cast<int64_t>(index_.skipped.size()); }
-  const std::vector<std::string>& skipped_files() const { return index_.skipped; }
-  const std::string& root() const { return root_; }
-
  private:
-  std::string root_;
   ImageFolderOptions options_;
-  ClassFolderIndex index_;
 };
 
 }  // namespace descent::data
