@@ -58,7 +58,6 @@ int main(int argc, char** argv) {
     o.title = "MLP fit of y = sin(3x) + noise (MSE loss)";
     o.x_label = "x";
     o.y_label = "y";
-    o.markers = true;
     auto xs = guide::values(x);
     guide::write_svg(args, "regression_curve.svg",
                      report::line_chart({guide::points("data", xs, guide::values(y)),
@@ -123,7 +122,6 @@ int main(int argc, char** argv) {
     o.title = "Outliers pull the MSE fit, not the L1 fit";
     o.x_label = "x";
     o.y_label = "y";
-    o.markers = true;
     guide::write_svg(args, "regression_outliers.svg", report::line_chart(lines, o));
   }
   return claims.exit_code();

@@ -5,6 +5,7 @@
 //
 // Every program takes:
 //   --out DIR   where its SVG figures go (default docs/guide/figures, i.e. run it from the repo root)
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -47,14 +48,20 @@ inline std::vector<double> values(const descent::Tensor& t) {
   return t.detach().to(descent::kFloat64).contiguous().reshape({-1}).to_vector<double>();
 }
 
-/// A chart series drawn as separate dots (a data cloud) inside report::line_chart with
-/// markers on: a NaN between two points lifts the pen, so only the dots show.
+/// A chart series drawn as a cloud of small "+" marks (a scatter of data points) inside
+/// report::line_chart: each mark is two short strokes, and a NaN between strokes lifts the pen.
+/// The marks are 1.6% of the data's x range wide and 2.4% of its y range tall (cut at its edges).
 inline descent::report::Series points(const std::string& name, const std::vector<double>& x,
                                       const std::vector<double>& y) {
   descent::report::Series s{name, {}, {}};
+  if (x.empty()) return s;
+  auto [x_lo, x_hi] = std::minmax_element(x.begin(), x.end());
+  auto [y_lo, y_hi] = std::minmax_element(y.begin(), y.end());
+  const double dx = 0.008 * (*x_hi - *x_lo + 1e-12), dy = 0.012 * (*y_hi - *y_lo + 1e-12);
   for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    s.x.insert(s.x.end(), {x[i], NAN});
-    s.y.insert(s.y.end(), {y[i], NAN});
+    // Clamped to the data's range, so that the marks do not widen the axes.
+    s.x.insert(s.x.end(), {std::max(x[i] - dx, *x_lo), std::min(x[i] + dx, *x_hi), NAN, x[i], x[i], NAN});
+    s.y.insert(s.y.end(), {y[i], y[i], NAN, std::max(y[i] - dy, *y_lo), std::min(y[i] + dy, *y_hi), NAN});
   }
   return s;
 }
