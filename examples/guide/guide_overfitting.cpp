@@ -122,10 +122,17 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < results.size(); ++i) {
     o.title = cures[i].second + ": train vs validation loss";
     std::string file = "overfitting_" + std::to_string(i) + ".svg";
-    guide::write_svg(args, file,
-                     report::line_chart({{"train", results[i].step, results[i].train},
-                                         {"validation", results[i].step, results[i].val}},
-                                        o));
+    std::vector<report::Series> lines = {{"train", results[i].step, results[i].train},
+                                         {"validation", results[i].step, results[i].val}};
+    if (cures[i].first == Cure::EarlyStopping) {  // a vertical line where the kept weights come from
+      const auto& c = results[i];
+      const size_t at = std::min_element(c.val.begin(), c.val.end()) - c.val.begin();
+      const double lo = std::min(*std::min_element(c.train.begin(), c.train.end()), c.val[at]);
+      const double hi = std::max(*std::max_element(c.train.begin(), c.train.end()),
+                                 *std::max_element(c.val.begin(), c.val.end()));
+      lines.push_back({"weights kept", {c.step[at], c.step[at]}, {lo, hi}});
+    }
+    guide::write_svg(args, file, report::line_chart(lines, o));
   }
   std::vector<std::string> names;
   report::Series test{"test MSE", {}, {}};
