@@ -347,6 +347,9 @@ TEST(TextGRU, ShapesParams) {
   EXPECT_EQ(bi(x).sizes(), Shape({2, 3}));
   test_util::expect_values(uni->lengths_of(tensor({{3, 4, 0, 0}, {0, 0, 0, 0}, {5, 0, 7, 0}, {1, 1, 1, 1}})),
                            {2, 1, 3, 4});
+  // An all-padding row counts as one step of the padding token: finite logits, no error.
+  Tensor empty_row = zeros({1, 5}, DType::Int64);
+  EXPECT_TRUE(bi(empty_row).isfinite().all().item<bool>());
   nn::Summary s = nn::summary(bi, {2, 5}, DType::Int64);
   EXPECT_EQ(s.output_shape, Shape({2, 3}));
   EXPECT_EQ(s.total_params, count_params(*bi));
