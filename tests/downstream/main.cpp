@@ -1,9 +1,11 @@
 // Uses the installed package: a tensor op and a backward pass, a DataLoader from descent_data and
-// a metric from descent_train.
+// a metric from descent_train, a KMeans fit from descent_cluster.
+#include <descent/cluster/cluster.h>
 #include <descent/data/data.h>
 #include <descent/descent.h>
 #include <descent/train/train.h>
 
+#include <cmath>
 #include <iostream>
 
 int main() {
@@ -21,5 +23,9 @@ int main() {
   train::Accuracy acc;
   acc.update(tensor({{0.9, 0.1}, {0.2, 0.8}}), arange(2));
   const bool acc_ok = acc.compute().at(0).second == 1.0;
-  return x.grad().at<float>({2}) == 6.0f && batches == 2 && acc_ok ? 0 : 1;
+  // The clustering library: two obvious clusters.
+  cluster::KMeans km(cluster::KMeansOptions(2).seed(0));
+  km.fit(tensor({{0.0}, {1.0}, {10.0}, {11.0}}));
+  const bool km_ok = std::abs(km.inertia() - 1.0) < 1e-5;
+  return x.grad().at<float>({2}) == 6.0f && batches == 2 && acc_ok && km_ok ? 0 : 1;
 }
