@@ -353,6 +353,12 @@ TEST(TextGRU, ShapesParams) {
   nn::Summary s = nn::summary(bi, {2, 5}, DType::Int64);
   EXPECT_EQ(s.output_shape, Shape({2, 3}));
   EXPECT_EQ(s.total_params, count_params(*bi));
+  ASSERT_EQ(s.rows.size(), 4u);  // embedding, gru, dropout, fc
+  EXPECT_EQ(s.rows[1].name, "gru");
+  EXPECT_EQ(s.rows[1].output_shape, Shape({2, 12}));
+  EXPECT_EQ(s.rows[1].params, 2 * gru_layer(8, 6) + 2 * gru_layer(12, 6));
+  // Per step: 2 directions x (2 * 3H * (in + H) + 10H), layer inputs 8 then 12; 2 x 5 steps.
+  EXPECT_EQ(s.rows[1].flops, 2 * 5 * 2 * ((6 * 6 * (8 + 6) + 60) + (6 * 6 * (12 + 6) + 60)));
   EXPECT_NE(printed(*bi).find("TextGRU("), std::string::npos);
 }
 

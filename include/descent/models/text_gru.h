@@ -8,9 +8,9 @@
 // Input [N, L] int64 token ids, right-padded with padding_idx. Each row's length is one past its last
 // non-padding token (at least 1) and goes to the GRU's `lengths`, which behaves as PyTorch's packed
 // sequences: the padding is never read, so the same sentence with more padding gives the same logits.
-// Output [N, num_classes] logits. State-dict names "embedding.weight", "gru.weight_ih_l0", "fc.weight".
-// nn::summary lists the Embedding and Linear rows; the GRU (called with lengths, not through the
-// one-tensor call path) has no row of its own, but its parameters are in the totals.
+// Output [N, num_classes] logits. State-dict names as PyTorch's nn.GRU held in `self.gru`:
+// "embedding.weight", "gru.weight_ih_l0", "gru.bias_hh_l0_reverse", "fc.weight". nn::summary lists the
+// Embedding, the GRU (as MaskedGRU, with its FLOPs) and the Linear.
 #include "descent/nn/modules/dropout.h"
 #include "descent/nn/modules/embedding.h"
 #include "descent/nn/modules/linear.h"
@@ -40,6 +40,24 @@ struct TextGRUOptions {
   int64_t padding_idx_ = 0;
 };
 
+/// TextGRU's recurrent part as one leaf module, so that nn::summary gives it a row: it holds an nn::GRU
+/// (batch_first) and registers that GRU's parameters under their own names (the same tensors).
+/// forward takes [N, L, E + 1]: the embedded tokens plus a last feature that is 1 on each row's valid
+/// steps (a prefix of length >= 1) and 0 on its padding; it returns the last layer's final state
+/// [N, D * hidden] (forward direction first), computed with the GRU's `lengths`.
+class MaskedGRUImpl : public nn::Module {
+ public:
+  explicit MaskedGRUImpl(const nn::GRUOptions& o);
+  Tensor forward(const Tensor& x_and_mask) override;
+  /// Also switches the held GRU (its dropout between layers).
+  void train(bool on = true) override;
+  std::string extra_repr() const override;
+  /// 2 * 3H * (in + H) per step, layer and direction for the gate products plus ~10 H element-wise.
+  int64_t flops(const Shape& in, const Shape& out) const override;
+  nn::GRU gru;
+};
+DESCENT_MODULE(MaskedGRU);
+
 class TextGRUImpl : public nn::Module {
  public:
   TextGRUImpl(int64_t vocab_size, int64_t num_classes) : TextGRUImpl(TextGRUOptions(vocab_size, num_classes)) {}
@@ -52,7 +70,7 @@ class TextGRUImpl : public nn::Module {
   std::string extra_repr() const override;
   TextGRUOptions options;
   nn::Embedding embedding{nullptr};
-  nn::GRU gru{nullptr};
+  MaskedGRU gru{nullptr};
   /// Empty when dropout is 0.
   nn::Dropout dropout{nullptr};
   nn::Linear fc{nullptr};
