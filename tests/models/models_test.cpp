@@ -109,6 +109,11 @@ TEST(MLP, ShapesParamsAndPrint) {
   EXPECT_NE(s.find("MLP("), std::string::npos) << s;
   EXPECT_NE(s.find("Linear(in_features=784, out_features=256"), std::string::npos) << s;
   EXPECT_TRUE(m->state_dict().contains("layers.1.weight"));
+  nn::Summary sum = nn::summary(m, {1, 1, 28, 28});
+  EXPECT_EQ(sum.output_shape, Shape({1, 10}));
+  EXPECT_EQ(sum.total_params, 269322);
+  EXPECT_EQ(sum.rows.size(), 6u);  // Flatten, Linear, ReLU, Linear, ReLU, Linear
+  EXPECT_EQ(sum.rows[1].flops, 2 * 784 * 256);
 
   MLP bn(MLPOptions(20, 3).hidden({16, 8}).batch_norm(true).dropout(0.3).activation("gelu"));
   EXPECT_EQ(count_params(*bn), linear(20, 16) + 2 * 16 + linear(16, 8) + 2 * 8 + linear(8, 3));
