@@ -1,0 +1,523 @@
+// Datasets, splits and the Preprocessor of the `descent` tool; see data_setup.h.
+#include "data_setup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "descent/data/formats/csv.h"
+#include "descent/data/formats/text.h"
+#include "descent/descent.h"
+
+namespace descent::cli {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using data::DatasetPtr;
+
+// ---- Preprocessor ------------------------------------------------------------------------------
+
+Tensor Preprocessor::image(const Tensor& img) const {
+  Tensor x = data::convert_image_channels(img.dim() == 2 ? img.unsqueeze(2) : img, int(channels));
+  if (x.size(0) != height || x.size(1) != width) x = data::image::resize(x, height, width);
+  x = data::image::to_tensor(x);
+  if (!mean.empty()) x = data::image::normalize(x, mean, std);
+  return x;
+}
+
+Tensor Preprocessor::audio(const Tensor& waveform) const {
+  Tensor x = waveform.size(0) > 1 ? data::mix_down(waveform) : waveform;
+  x = data::pad_or_trim(x, num_samples, std::max<int64_t>(0, (x.size(1) - num_samples) / 2));
+  auto mel = data::MelSpectrogramOptions().sample_rate(sample_rate).n_fft(n_fft).hop_length(hop_length).n_mels(n_mels);
+  return data::AmplitudeToDB()(data::mel_spectrogram(x, mel));
+}
+
+Tensor Preprocessor::text(const std::string& s, const std::string& source) const {
+  data::Tokenizer tok = data::Tokenizer::from_json(tokenizer_json, "preprocess.json");
+  std::vector<std::string> tokens = tok.tokenize(s, source);
+  if (int64_t(tokens.size()) > max_length) tokens.resize(size_t(max_length));
+  std::vector<int64_t> ids;
+  ids.reserve(tokens.size());
+  std::map<std::string, int64_t> index;
+  for (size_t i = 0; i < vocab.size(); ++i) index.emplace(vocab[i], int64_t(i));
+  for (const auto& t : tokens) {
+    auto it = index.find(t);
+    ids.push_back(it == index.end() ? data::Vocab::kUnkIndex : it->second);
+  }
+  if (ids.empty()) ids.push_back(data::Vocab::kUnkIndex);  // an empty text still gives one position
+  return from_vector(ids, {int64_t(ids.size())});
+}
+
+Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::vector<std::string>& row,
+                             const std::string& where) const {
+  std::vector<float> out;
+  for (const auto& c : columns) {
+    auto it = std::find(header.begin(), header.end(), c.name);
+    DESCENT_CHECK(it != header.end(), where, ": no column '", c.name, "' (the model needs: ", [&] {
+      std::vector<std::string> names;
+      for (const auto& cc : columns) names.push_back(cc.name);
+      return join(names);
+    }());
+    std::string v = row[size_t(it - header.begin())];
+    const bool missing = std::find(missing_values.begin(), missing_values.end(), v) != missing_values.end();
+    if (missing) DESCENT_CHECK(impute, where, ": column '", c.name, "' is missing and the model was trained without imputation");
+    if (c.categorical) {
+      if (missing) v = c.fill_category;
+      auto k = std::find(c.categories.begin(), c.categories.end(), v);
+      DESCENT_CHECK(k != c.categories.end(), where, ": column '", c.name, "': unknown category '", v, "'; known: ",
+                    join(c.categories));
+      for (size_t j = 0; j < c.categories.size(); ++j) out.push_back(c.categories.begin() + long(j) == k ? 1.f : 0.f);
+    } else {
+      double x = c.fill_number;
+      if (!missing) {
+        char* end = nullptr;
+        x = std::strtod(v.c_str(), &end);
+        DESCENT_CHECK(end != v.c_str() && *end == '\0' && std::isfinite(x), where, ": column '", c.name,
+                      "': expected a number, got '", v, "'");
+      }
+      out.push_back(float(x));
+    }
+  }
+  Tensor t = from_vector(out, {int64_t(out.size())});
+  if (!feature_mean.empty()) t = data::Standardizer(feature_mean, feature_std).transform(t);
+  return t;
+}
+
+std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& args, std::vector<std::string>& names) const {
+  std::vector<Tensor> out;
+  std::error_code ec;
+  for (const auto& a : args) {
+    const bool is_file = fs::is_regular_file(a, ec);
+    if (modality == "image") {
+      DESCENT_CHECK(is_file, a, ": no such image file");
+      out.push_back(image(data::read_image(a, int(channels))));
+      names.push_back(a);
+    } else if (modality == "audio") {
+      DESCENT_CHECK(is_file, a, ": no such audio file");
+      data::Audio clip = data::read_audio(a, data::AudioReadOptions().mono(true).sample_rate(sample_rate));
+      out.push_back(audio(clip.samples));
+      names.push_back(a);
+    } else if (modality == "text") {
+      if (!is_file) {  // a literal text
+        out.push_back(text(a));
+        names.push_back(a.size() > 40 ? a.substr(0, 37) + "..." : a);
+        continue;
+      }
+      std::istringstream lines(data::read_text_file(a));
+      int64_t n = 0;
+      for (std::string line; std::getline(lines, line);) {
+        ++n;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        out.push_back(text(line, a + ":" + std::to_string(n)));
+        names.push_back(a + ":" + std::to_string(n));
+      }
+    } else {
+      DESCENT_CHECK(is_file, a, ": no such CSV file (predict takes CSV files with a header row)");
+      data::CsvTable table = data::read_csv(a);
+      for (size_t r = 0; r < table.rows.size(); ++r) {
+        const std::string where = a + ":" + std::to_string(table.row_numbers[r]);
+        DESCENT_CHECK(table.rows[r].size() == table.header.size(), where, ": ", table.rows[r].size(),
+                      " fields, the header has ", table.header.size());
+        out.push_back(tabular(table.header, table.rows[r], where));
+        names.push_back(where);
+      }
+    }
+  }
+  DESCENT_CHECK(!out.empty(), "predict: no inputs found in ", join(args));
+  return out;
+}
+
+std::string Preprocessor::to_json() const {
+  json j;
+  j["modality"] = modality;
+  j["class_names"] = class_names;
+  if (modality == "image") {
+    j["channels"] = channels;
+    j["height"] = height;
+    j["width"] = width;
+    j["mean"] = mean;
+    j["std"] = std;
+  } else if (modality == "audio") {
+    j["sample_rate"] = sample_rate;
+    j["num_samples"] = num_samples;
+    j["n_mels"] = n_mels;
+    j["n_fft"] = n_fft;
+    j["hop_length"] = hop_length;
+  } else if (modality == "text") {
+    j["tokenizer"] = json::parse(tokenizer_json);
+    j["vocab"] = vocab;
+    j["max_length"] = max_length;
+  } else {
+    json cols = json::array();
+    for (const auto& c : columns)
+      cols.push_back({{"name", c.name}, {"categorical", c.categorical}, {"categories", c.categories},
+                      {"fill_number", c.fill_number}, {"fill_category", c.fill_category}});
+    j["columns"] = cols;
+    j["impute"] = impute;
+    j["missing_values"] = missing_values;
+    j["feature_mean"] = feature_mean;
+    j["feature_std"] = feature_std;
+    j["target"] = target_name;
+  }
+  return j.dump(1);
+}
+
+Preprocessor Preprocessor::from_json(const std::string& text, const std::string& source) {
+  Preprocessor p;
+  try {
+    json j = json::parse(text);
+    p.modality = j.at("modality").get<std::string>();
+    p.class_names = j.at("class_names").get<std::vector<std::string>>();
+    if (p.modality == "image") {
+      p.channels = j.at("channels");
+      p.height = j.at("height");
+      p.width = j.at("width");
+      p.mean = j.at("mean").get<std::vector<double>>();
+      p.std = j.at("std").get<std::vector<double>>();
+    } else if (p.modality == "audio") {
+      p.sample_rate = j.at("sample_rate");
+      p.num_samples = j.at("num_samples");
+      p.n_mels = j.at("n_mels");
+      p.n_fft = j.at("n_fft");
+      p.hop_length = j.at("hop_length");
+    } else if (p.modality == "text") {
+      p.tokenizer_json = j.at("tokenizer").dump();
+      p.vocab = j.at("vocab").get<std::vector<std::string>>();
+      p.max_length = j.at("max_length");
+    } else if (p.modality == "tabular") {
+      for (const auto& c : j.at("columns"))
+        p.columns.push_back({c.at("name"), c.at("categorical"), c.at("categories").get<std::vector<std::string>>(),
+                             c.at("fill_number"), c.at("fill_category")});
+      p.impute = j.at("impute");
+      p.missing_values = j.at("missing_values").get<std::vector<std::string>>();
+      p.feature_mean = j.at("feature_mean").get<std::vector<double>>();
+      p.feature_std = j.at("feature_std").get<std::vector<double>>();
+      p.target_name = j.at("target");
+    } else {
+      DESCENT_FAIL("unknown modality '", p.modality, "'");
+    }
+  } catch (const json::exception& e) {
+    DESCENT_FAIL(source, ": bad preprocessing file: ", e.what());
+  }
+  return p;
+}
+
+// ---- Datasets ----------------------------------------------------------------------------------
+
+namespace {
+
+/// A dataset whose data is pre(raw data) and whose target is kept; for per-sample preprocessing.
+DatasetPtr mapped(DatasetPtr base, data::TensorTransform f) { return std::make_shared<data::MapDataset>(base, std::move(f)); }
+
+/// Training augmentation for images: random crop after padding, random horizontal flip.
+data::TensorTransform augment(const DataSettings& d, int64_t h, int64_t w) {
+  std::vector<data::TensorTransform> ts;
+  if (d.crop_padding > 0) ts.push_back(data::RandomCrop(h, w, d.crop_padding));
+  if (d.hflip) ts.push_back(data::RandomHorizontalFlip(0.5));
+  if (ts.empty()) return {};
+  return data::Compose(ts);
+}
+
+struct Splits {
+  std::vector<int64_t> train, val, test;
+};
+
+/// Index lists of the splits of n examples (stratified by labels when given).
+Splits split_indices(int64_t n, const std::vector<int64_t>& labels, const std::vector<double>& fractions, uint64_t seed) {
+  std::vector<double> f = fractions;
+  auto parts = labels.empty() ? data::random_split_indices(n, f, seed) : data::stratified_split_indices(labels, f, seed);
+  Splits s;
+  s.train = parts[0];
+  s.val = parts[1];
+  if (parts.size() > 2) s.test = parts[2];
+  return s;
+}
+
+void check_same_classes(const std::vector<std::string>& train, const std::vector<std::string>& other, const std::string& what,
+                        const std::string& path) {
+  DESCENT_CHECK(train == other, what, " '", path, "': its classes (", join(other), ") differ from the training data's (",
+                join(train), ")");
+}
+
+std::string describe_splits(const DataBundle& b) {
+  std::ostringstream os;
+  os << "train " << b.train->size() << ", val " << b.val->size() << ", test " << b.test->size() << " examples";
+  if (b.num_classes) os << ", " << b.num_classes << " classes";
+  os << "; input " << b.input_shape;
+  return os.str();
+}
+
+std::vector<int64_t> pick(const std::vector<int64_t>& v, const std::vector<int64_t>& idx) {
+  std::vector<int64_t> out;
+  out.reserve(idx.size());
+  for (int64_t i : idx) out.push_back(v[size_t(i)]);
+  return out;
+}
+
+void build_idx(const Settings& st, DataBundle& b) {
+  const DataSettings& d = st.data;
+  std::shared_ptr<data::MNIST> train_raw, test_raw;
+  if (d.kind == "fashion_mnist") {
+    train_raw = std::make_shared<data::FashionMNIST>(d.path, true);
+    test_raw = std::make_shared<data::FashionMNIST>(d.path, false);
+    b.pre.class_names.assign(data::FashionMNIST::kClasses.begin(), data::FashionMNIST::kClasses.end());
+  } else {
+    train_raw = std::make_shared<data::MNIST>(d.path, true);
+    test_raw = std::make_shared<data::MNIST>(d.path, false);
+    for (int c = 0; c < 10; ++c) b.pre.class_names.push_back(std::to_string(c));
+  }
+  b.pre.modality = "image";
+  b.pre.channels = 1;
+  b.pre.height = train_raw->images().size(1);
+  b.pre.width = train_raw->images().size(2);
+  b.pre.mean = d.mean;
+  b.pre.std = d.std;
+  // The whole set as one float tensor [N, 1, H, W] (pixels / 255, normalised): no per-sample decoding.
+  auto to_float = [&](const Tensor& images) {
+    Tensor x = images.to(kFloat32).unsqueeze(1).div(255.0);
+    if (!d.mean.empty()) x = data::image::normalize(x.transpose(0, 1), d.mean, d.std).transpose(0, 1).contiguous();
+    return x;
+  };
+  Tensor train_x = to_float(train_raw->images()), test_x = to_float(test_raw->images());
+  std::vector<int64_t> labels(size_t(train_raw->size()));
+  const int64_t* lp = train_raw->targets().contiguous().data_ptr<int64_t>();
+  std::copy(lp, lp + labels.size(), labels.begin());
+  Splits s = split_indices(train_raw->size(), labels, d.split, uint64_t(st.seed));
+  auto full = std::make_shared<data::TensorDataset>(train_x, train_raw->targets());
+  DatasetPtr train_src = full;
+  if (auto aug = augment(d, b.pre.height, b.pre.width)) train_src = mapped(full, aug);
+  b.train = std::make_shared<data::Subset>(train_src, s.train);
+  b.val = std::make_shared<data::Subset>(full, s.val);
+  b.test = std::make_shared<data::TensorDataset>(test_x, test_raw->targets());
+  b.train_labels = pick(labels, s.train);
+  b.input_shape = {1, b.pre.height, b.pre.width};
+}
+
+void build_image_folder(const Settings& st, DataBundle& b) {
+  const DataSettings& d = st.data;
+  b.pre.modality = "image";
+  b.pre.channels = d.channels;
+  b.pre.height = d.height;
+  b.pre.width = d.width;
+  b.pre.mean = d.mean;
+  b.pre.std = d.std;
+  const Preprocessor pre = b.pre;
+  data::TensorTransform eval_t = [pre](const Tensor& img, data::SampleRng&) { return pre.image(img); };
+  data::TensorTransform train_t = eval_t;
+  if (auto aug = augment(d, d.height, d.width))
+    train_t = [pre, aug](const Tensor& img, data::SampleRng& rng) { return aug(pre.image(img), rng); };
+  auto open = [&](const std::string& root, data::TensorTransform t) {
+    return std::make_shared<data::ImageFolder>(root, data::ImageFolderOptions().channels(int(d.channels)).transform(t));
+  };
+  auto train_all = open(d.path, train_t), eval_all = open(d.path, eval_t);
+  b.pre.class_names = train_all->classes();
+  std::vector<double> f = d.split;
+  Splits s = split_indices(train_all->size(), train_all->targets(), f, uint64_t(st.seed));
+  b.train = std::make_shared<data::Subset>(train_all, s.train);
+  b.train_labels = pick(train_all->targets(), s.train);
+  if (!d.val_path.empty()) {
+    auto v = open(d.val_path, eval_t);
+    check_same_classes(b.pre.class_names, v->classes(), "data.val_path", d.val_path);
+    b.val = v;
+  } else {
+    b.val = std::make_shared<data::Subset>(eval_all, s.val);
+  }
+  if (!d.test_path.empty()) {
+    auto t = open(d.test_path, eval_t);
+    check_same_classes(b.pre.class_names, t->classes(), "data.test_path", d.test_path);
+    b.test = t;
+  } else {
+    b.test = std::make_shared<data::Subset>(eval_all, s.test);
+  }
+  b.input_shape = {d.channels, d.height, d.width};
+}
+
+void build_audio_folder(const Settings& st, DataBundle& b) {
+  const DataSettings& d = st.data;
+  b.pre.modality = "audio";
+  b.pre.sample_rate = d.sample_rate;
+  b.pre.num_samples = std::max<int64_t>(1, int64_t(std::llround(d.seconds * double(d.sample_rate))));
+  b.pre.n_mels = d.n_mels;
+  b.pre.n_fft = d.n_fft;
+  b.pre.hop_length = d.hop_length;
+  DESCENT_CONFIG_CHECK(d.n_fft <= b.pre.num_samples * 2, "data.n_fft: ", d.n_fft, " is longer than the clip (",
+                       b.pre.num_samples, " samples of data.seconds = ", d.seconds, ")");
+  const auto mel = data::MelSpectrogramOptions().sample_rate(d.sample_rate).n_fft(d.n_fft).hop_length(d.hop_length).n_mels(d.n_mels);
+  data::TensorTransform features = data::Compose({data::MelSpectrogram(mel), data::AmplitudeToDB()});
+  auto open = [&](const std::string& root, bool random_crop) {
+    return std::make_shared<data::AudioFolder>(root, data::AudioFolderOptions()
+                                                         .sample_rate(d.sample_rate)
+                                                         .mono(true)
+                                                         .num_samples(b.pre.num_samples)
+                                                         .random_crop(random_crop)
+                                                         .transform(features));
+  };
+  auto train_all = open(d.path, true), eval_all = open(d.path, false);
+  b.pre.class_names = train_all->classes();
+  Splits s = split_indices(train_all->size(), train_all->targets(), d.split, uint64_t(st.seed));
+  b.train = std::make_shared<data::Subset>(train_all, s.train);
+  b.train_labels = pick(train_all->targets(), s.train);
+  if (!d.val_path.empty()) {
+    auto v = open(d.val_path, false);
+    check_same_classes(b.pre.class_names, v->classes(), "data.val_path", d.val_path);
+    b.val = v;
+  } else {
+    b.val = std::make_shared<data::Subset>(eval_all, s.val);
+  }
+  if (!d.test_path.empty()) {
+    auto t = open(d.test_path, false);
+    check_same_classes(b.pre.class_names, t->classes(), "data.test_path", d.test_path);
+    b.test = t;
+  } else {
+    b.test = std::make_shared<data::Subset>(eval_all, s.test);
+  }
+  b.input_shape = eval_all->get(0).data.sizes();
+}
+
+void build_text(const Settings& st, DataBundle& b) {
+  const DataSettings& d = st.data;
+  auto options = data::TextClassificationOptions()
+                     .text_column(d.text_column)
+                     .label_column(d.label_column)
+                     .max_length(d.max_length)
+                     .vocab_options(data::VocabOptions().min_freq(d.min_freq).max_size(d.max_tokens));
+  auto open = [&](const std::string& p) {
+    return d.kind == "text_csv" ? data::TextClassification::from_csv(p, options)
+                                : data::TextClassification::from_folder(p, options);
+  };
+  auto all = open(d.path);
+  Splits s = split_indices(all->size(), all->labels(), d.split, uint64_t(st.seed));
+  auto ds = all->fit_on(s.train);  // the vocabulary comes from the training texts only
+  b.pre.modality = "text";
+  b.pre.class_names = ds->classes();
+  b.pre.vocab = ds->vocab()->tokens();
+  b.pre.tokenizer_json = ds->tokenizer().to_json();
+  b.pre.max_length = d.max_length;
+  b.vocab_size = ds->vocab()->size();
+  b.train = std::make_shared<data::Subset>(ds, s.train);
+  b.train_labels = pick(all->labels(), s.train);
+  auto with_vocab = [&](const std::string& p, const char* what) {
+    auto other = data::TextClassification::from_csv(p, data::TextClassificationOptions(options).vocab(ds->vocab()));
+    check_same_classes(b.pre.class_names, other->classes(), what, p);
+    return other;
+  };
+  auto open_with_vocab = [&](const std::string& p, const char* what) -> DatasetPtr {
+    if (d.kind == "text_csv") return with_vocab(p, what);
+    auto other = data::TextClassification::from_folder(p, data::TextClassificationOptions(options).vocab(ds->vocab()));
+    check_same_classes(b.pre.class_names, other->classes(), what, p);
+    return other;
+  };
+  b.val = d.val_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(ds, s.val)) : open_with_vocab(d.val_path, "data.val_path");
+  b.test = d.test_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(ds, s.test)) : open_with_vocab(d.test_path, "data.test_path");
+  b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+  b.input_shape = {d.max_length};
+  b.input_dtype = kInt64;
+}
+
+void build_tabular(const Settings& st, DataBundle& b) {
+  const DataSettings& d = st.data;
+  auto options = data::TabularOptions(d.target).features(d.features).categorical(d.categorical);
+  options.task(st.task == TaskKind::Regression ? data::TabularTask::kRegression : data::TabularTask::kClassification);
+  const data::Imputation imp = d.imputation == "mean"            ? data::Imputation::kMean
+                               : d.imputation == "median"        ? data::Imputation::kMedian
+                               : d.imputation == "most_frequent" ? data::Imputation::kMostFrequent
+                                                                 : data::Imputation::kNone;
+  options.imputation(imp);
+  auto all = data::TabularDataset::from_csv(d.path, options);
+  std::vector<int64_t> labels;
+  if (st.task != TaskKind::Regression) {
+    const Tensor t = all->targets().contiguous();
+    labels.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  }
+  Splits s = split_indices(all->size(), labels, d.split, uint64_t(st.seed));
+  b.pre.modality = "tabular";
+  b.pre.class_names = all->classes();
+  b.pre.target_name = all->target_name();
+  b.pre.impute = imp != data::Imputation::kNone;
+  b.pre.missing_values = options.missing_values_;
+  // Fill values for predict: what the reader filled (or would fill) each column with.
+  const Tensor X = all->features().to(kFloat64).contiguous();
+  const int64_t D = X.size(1), N = X.size(0);
+  const double* xp = X.data_ptr<double>();
+  for (const auto& c : all->columns()) {
+    Preprocessor::Column col{c.name, c.categorical, c.categories, 0.0, c.categories.empty() ? "" : c.categories[0]};
+    if (!c.categorical) {
+      std::vector<double> v(static_cast<size_t>(N));
+      for (int64_t i = 0; i < N; ++i) v[size_t(i)] = xp[i * D + c.first];
+      if (imp == data::Imputation::kMedian) {
+        std::sort(v.begin(), v.end());
+        col.fill_number = N % 2 ? v[size_t(N / 2)] : 0.5 * (v[size_t(N / 2 - 1)] + v[size_t(N / 2)]);
+      } else {
+        double sum = 0;
+        for (double x : v) sum += x;
+        col.fill_number = N ? sum / double(N) : 0.0;
+      }
+      if (!c.filled_with.empty()) col.fill_number = std::strtod(c.filled_with.c_str(), nullptr);
+    } else {
+      int64_t best = 0;
+      double best_count = -1;
+      for (int64_t k = 0; k < c.width; ++k) {
+        double cnt = 0;
+        for (int64_t i = 0; i < N; ++i) cnt += xp[i * D + c.first + k];
+        if (cnt > best_count) best_count = cnt, best = k;
+      }
+      col.fill_category = c.filled_with.empty() ? c.categories[size_t(best)] : c.filled_with;
+    }
+    b.pre.columns.push_back(col);
+  }
+  DatasetPtr source = all;
+  if (d.standardize) {
+    data::Standardizer scaler =
+        data::Standardizer::fit(all->features().index_select(0, from_vector(s.train, {int64_t(s.train.size())})), all->numeric_mask());
+    b.pre.feature_mean = scaler.mean();
+    b.pre.feature_std = scaler.std();
+    source = scaler.apply(all);
+  }
+  b.train = std::make_shared<data::Subset>(source, s.train);
+  b.val = std::make_shared<data::Subset>(source, s.val);
+  DESCENT_CHECK(d.test_path.empty() && d.val_path.empty(), "data.val_path / data.test_path: not supported for tabular_csv; ",
+                "put all rows in data.path and use data.split");
+  b.test = std::make_shared<data::Subset>(source, s.test);
+  if (!labels.empty()) b.train_labels = pick(labels, s.train);
+  b.input_shape = {all->num_features()};
+}
+
+}  // namespace
+
+DataBundle build_data(const Settings& st) {
+  DataBundle b;
+  const std::string& k = st.data.kind;
+  if (k == "fashion_mnist" || k == "mnist") build_idx(st, b);
+  else if (k == "image_folder") build_image_folder(st, b);
+  else if (k == "audio_folder") build_audio_folder(st, b);
+  else if (k == "text_csv" || k == "text_folder") build_text(st, b);
+  else build_tabular(st, b);
+  if (st.task == TaskKind::Regression) {
+    b.num_classes = 0;
+    b.num_outputs = 1;
+  } else {
+    b.num_classes = int64_t(b.pre.class_names.size());
+    DESCENT_CONFIG_CHECK(b.num_classes >= 2, "data: classification needs at least 2 classes, found ", b.num_classes, " (",
+                         join(b.pre.class_names), ")");
+    if (st.task == TaskKind::Binary)
+      DESCENT_CONFIG_CHECK(b.num_classes == 2, "task: 'binary' needs exactly 2 classes, the data has ", b.num_classes, " (",
+                           join(b.pre.class_names), "); use task = \"classification\"");
+    b.num_outputs = st.task == TaskKind::Binary ? 1 : b.num_classes;
+  }
+  DESCENT_CHECK(b.train->size() > 0 && b.val->size() > 0 && b.test->size() > 0, "data: a split is empty (train ",
+                b.train->size(), ", val ", b.val->size(), ", test ", b.test->size(), "); use more data or other data.split fractions");
+  b.summary = describe_splits(b);
+  return b;
+}
+
+data::DataLoader make_loader(const DataBundle& bundle, DatasetPtr dataset, int64_t batch_size, bool shuffle, uint64_t seed,
+                             int64_t num_workers) {
+  auto o = data::DataLoaderOptions().batch_size(batch_size).shuffle(shuffle).seed(seed).num_workers(num_workers);
+  if (bundle.collate) o.collate(bundle.collate);
+  return data::DataLoader(std::move(dataset), o);
+}
+
+}  // namespace descent::cli

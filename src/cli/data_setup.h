@@ -1,0 +1,83 @@
+#pragma once
+// The `descent` tool's data: datasets and splits from a config's [data] section, and the
+// Preprocessor that turns raw inputs (image and audio files, text, CSV rows) into model inputs the
+// same way training did. The Preprocessor is saved in the run directory (preprocess.json: class
+// names, image size and normalisation, audio features, the vocabulary, the tabular schema and
+// standardizer), so `descent predict` needs only the run directory.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "descent/data/data.h"
+
+namespace descent::cli {
+
+/// Raw input -> model input, as in training (see the file comment).
+struct Preprocessor {
+  std::string modality;  ///< "image" | "audio" | "text" | "tabular"
+  std::vector<std::string> class_names;  ///< empty for regression
+  // image: uint8 [H, W, C] -> float [C, H, W] / 255, resized, normalised
+  int64_t channels = 1, height = 28, width = 28;
+  std::vector<double> mean, std;
+  // audio: mono, resampled, cropped/padded, log-mel
+  int64_t sample_rate = 16000, num_samples = 16000, n_mels = 40, n_fft = 512, hop_length = 128;
+  // text: tokenizer + vocabulary, at most max_length tokens
+  std::string tokenizer_json;
+  std::vector<std::string> vocab;
+  int64_t max_length = 64;
+  // tabular: the source columns in feature order, how each became features, and the scaling
+  struct Column {
+    std::string name;
+    bool categorical = false;
+    std::vector<std::string> categories;  ///< one-hot order
+    double fill_number = 0;                ///< missing numeric value -> this (when impute)
+    std::string fill_category;             ///< missing category -> this (when impute)
+  };
+  std::vector<Column> columns;
+  bool impute = false;
+  std::vector<std::string> missing_values;
+  std::vector<double> feature_mean, feature_std;  ///< empty: no standardisation
+  std::string target_name;
+
+  /// One model input from a decoded image (uint8 [H, W, C] or [H, W]).
+  Tensor image(const Tensor& img) const;
+  /// One model input from a waveform float [C, N] at sample_rate.
+  Tensor audio(const Tensor& waveform) const;
+  /// One model input (int64 [L], L >= 1) from a text.
+  Tensor text(const std::string& text, const std::string& source = "<text>") const;
+  /// One model input (float [D]) from a row of named string fields.
+  Tensor tabular(const std::vector<std::string>& header, const std::vector<std::string>& row, const std::string& where) const;
+
+  /// Model inputs for `descent predict` arguments: image / audio files; text files (one text per
+  /// line) or literal texts; CSV files with a header (one row each). names[i] says where input i came from.
+  std::vector<Tensor> read_inputs(const std::vector<std::string>& args, std::vector<std::string>& names) const;
+
+  std::string to_json() const;
+  static Preprocessor from_json(const std::string& text, const std::string& source);
+};
+
+/// Datasets for training, validation and test, and what the model must accept and produce.
+struct DataBundle {
+  data::DatasetPtr train, val, test;
+  /// Training labels (classification; for stratified / labelled subsets), else empty.
+  std::vector<int64_t> train_labels;
+  data::CollateFn collate;  ///< empty: stack_collate
+  Shape input_shape;        ///< one example's data shape
+  DType input_dtype = DType::Float32;
+  int64_t num_classes = 0;  ///< classes (classification), else 0
+  int64_t num_outputs = 1;  ///< what the model's last layer produces per example
+  int64_t vocab_size = 0;   ///< text only
+  Preprocessor pre;
+  std::string summary;  ///< one line per split for the log
+};
+
+/// Builds the datasets a config describes (reads the data; errors name the files).
+DataBundle build_data(const Settings& st);
+
+/// A loader over one split with the bundle's collate.
+data::DataLoader make_loader(const DataBundle& bundle, data::DatasetPtr dataset, int64_t batch_size, bool shuffle,
+                             uint64_t seed, int64_t num_workers = 0);
+
+}  // namespace descent::cli

@@ -1,0 +1,92 @@
+// `descent`: train, evaluate and use models from a TOML config.
+//
+//   descent train CONFIG.toml [--set key=value ...] [--out RUN_DIR] [--quiet]
+//   descent resume RUN_DIR [--set epochs=N]
+//   descent eval RUN_DIR [--split test|val] [--data PATH] [--json]
+//   descent predict RUN_DIR INPUT... [--top K] [--json]
+//   descent info CONFIG.toml|RUN_DIR
+//
+// Exit codes: 0 success, 1 runtime error (a bad data file, a failed write), 2 usage or config error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "config.h"
+#include "run.h"
+
+using namespace descent::cli;
+
+int main(int argc, char** argv) {
+  CLI::App app{"descent: train, evaluate and use deep-learning models from a TOML config.\n"
+               "Exit codes: 0 success, 1 runtime error, 2 usage or config error.",
+               "descent"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", DESCENT_VERSION_STRING);
+
+  TrainArgs train;
+  auto* t = app.add_subcommand("train", "Train the model a config describes; writes a run directory (runs/<name> by default).");
+  t->add_option("config", train.config, "the TOML config")->required();
+  t->add_option("--set", train.sets, "override a config value, e.g. --set optimizer.lr=0.01 (repeatable)");
+  t->add_option("--out", train.out, "the run directory (default runs/<name>)");
+  t->add_flag("--quiet,-q", train.quiet, "no progress output");
+
+  std::string run_dir;
+  std::vector<std::string> resume_sets;
+  bool quiet = false;
+  auto* r = app.add_subcommand("resume", "Continue a run from its last checkpoint (to the same result as an uninterrupted run).");
+  r->add_option("run_dir", run_dir, "the run directory")->required();
+  r->add_option("--set", resume_sets, "only epochs=N: train for more epochs than the config said");
+  r->add_flag("--quiet,-q", quiet, "no progress output");
+
+  std::string split = "test", data;
+  bool as_json = false;
+  auto* e = app.add_subcommand("eval", "Metrics of a run's best checkpoint on its test or validation split, or on other data.");
+  e->add_option("run_dir", run_dir, "the run directory")->required();
+  e->add_option("--split", split, "test (default) or val")->check(CLI::IsMember({"test", "val"}));
+  e->add_option("--data", data, "evaluate on this folder or file (same data kind as the config) instead");
+  e->add_flag("--json", as_json, "one JSON object on stdout");
+
+  std::vector<std::string> inputs;
+  int64_t top = 3;
+  auto* p = app.add_subcommand("predict", "Predict from a run's best checkpoint: image / audio files, texts or text files, CSV files.");
+  p->add_option("run_dir", run_dir, "the run directory")->required();
+  p->add_option("inputs", inputs, "files, or literal texts for text models")->required();
+  p->add_option("--top", top, "classes shown per input (default 3)")->check(CLI::Range(int64_t(1), int64_t(1000)));
+  p->add_flag("--json", as_json, "a JSON array on stdout");
+
+  std::string info_path;
+  std::vector<std::string> info_sets;
+  auto* i = app.add_subcommand("info", "The model summary (layers, output shapes, parameters, FLOPs) of a config or run directory.");
+  i->add_option("path", info_path, "a TOML config or a run directory")->required();
+  i->add_option("--set", info_sets, "override a config value (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& ex) {
+    return app.exit(ex);
+  } catch (const CLI::CallForAllHelp& ex) {
+    return app.exit(ex);
+  } catch (const CLI::CallForVersion& ex) {
+    return app.exit(ex);
+  } catch (const CLI::ParseError& ex) {
+    app.exit(ex);
+    return 2;
+  }
+  try {
+    if (*t) return train_command(train);
+    if (*r) return resume_command(run_dir, resume_sets, quiet);
+    if (*e) return eval_command(run_dir, split, data, as_json);
+    if (*p) return predict_command(run_dir, inputs, top, as_json);
+    if (*i) return info_command(info_path, info_sets);
+  } catch (const ConfigError& ex) {
+    std::fprintf(stderr, "descent: config error: %s\n", ex.message().c_str());
+    return 2;
+  } catch (const descent::Error& ex) {
+    std::fprintf(stderr, "descent: error: %s\n", ex.message().c_str());
+    return 1;
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "descent: error: %s\n", ex.what());
+    return 1;
+  }
+  return 2;
+}

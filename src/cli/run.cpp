@@ -1,0 +1,513 @@
+// The `descent` tool's commands; see run.h.
+#include "run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "config.h"
+#include "data_setup.h"
+#include "descent/backend/parallel.h"
+#include "descent/data/formats/text.h"
+#include "descent/descent.h"
+#include "descent/train/train.h"
+#include "model_setup.h"
+#include "run_report.h"
+
+extern "C" char* openblas_get_config() __attribute__((weak));
+
+namespace descent::cli {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// Everything a config describes, built.
+struct Experiment {
+  toml::table config;
+  std::string source;
+  Settings st;
+  DataBundle data;
+  std::shared_ptr<nn::Module> model;
+};
+
+void apply_runtime(const Settings& st) {
+  if (st.threads > 0) set_num_threads(int(st.threads));
+}
+
+/// Channels-last batches for image data when the config asks for them.
+void use_channels_last(const Settings& st, DataBundle& b) {
+  if (!st.channels_last || b.input_shape.size() != 3) return;
+  b.collate = [](std::vector<data::Example>& ex, const std::vector<int64_t>& idx) {
+    data::Batch batch = data::stack_collate(ex, idx);
+    batch.data = batch.data.contiguous(MemoryFormat::ChannelsLast);
+    return batch;
+  };
+}
+
+/// Builds the model and writes its resolved options back into the config.
+void make_model(Experiment& e) {
+  manual_seed(uint64_t(e.st.seed));  // the initial weights depend on the seed only
+  e.model = build_model(e.st.model, e.data);
+  if (!e.st.model.builtin.empty()) {
+    toml::table* m = e.config["model"].as_table();
+    for (const auto& [k, v] : e.st.model.options) m->insert_or_assign(k.str(), v);
+  }
+}
+
+Experiment prepare(toml::table config, const std::string& source) {
+  Experiment e;
+  e.config = std::move(config);
+  e.source = source;
+  e.st = read_settings(e.config, source);
+  apply_runtime(e.st);
+  e.data = build_data(e.st);
+  use_channels_last(e.st, e.data);
+  make_model(e);
+  return e;
+}
+
+toml::table load_with_overrides(const std::string& path, const std::vector<std::string>& sets) {
+  toml::table t = load_toml(path);
+  for (const auto& s : sets) apply_override(t, s);
+  return t;
+}
+
+std::string read_file(const fs::path& p) {
+  std::error_code ec;
+  DESCENT_CHECK(fs::is_regular_file(p, ec), p.string(), ": missing");
+  return data::read_text_file(p.string(), size_t(1) << 30);
+}
+
+void check_run_dir(const std::string& run_dir) {
+  std::error_code ec;
+  DESCENT_CONFIG_CHECK(fs::is_directory(run_dir, ec), run_dir, ": no such run directory");
+  DESCENT_CONFIG_CHECK(fs::is_regular_file(fs::path(run_dir) / "config.toml", ec), run_dir,
+                       ": not a run directory (no config.toml; `descent train` writes one)");
+}
+
+train::Task trainer_task(TaskKind t) {
+  switch (t) {
+    case TaskKind::Binary: return train::Task::Binary;
+    case TaskKind::Regression: return train::Task::Regression;
+    case TaskKind::MultiLabel: return train::Task::MultiLabel;
+    default: return train::Task::MultiClass;
+  }
+}
+
+train::LossFn make_loss(const Experiment& e) {
+  const LossSettings& l = e.st.loss;
+  train::LossFn base;
+  if (l.name == "cross_entropy") base = nn::CrossEntropyLoss(nn::CrossEntropyLossOptions().label_smoothing(l.label_smoothing));
+  else if (l.name == "nll") base = nn::NLLLoss();
+  else if (l.name == "bce_with_logits") base = nn::BCEWithLogitsLoss();
+  else if (l.name == "mse") base = nn::MSELoss();
+  else if (l.name == "l1") base = nn::L1Loss();
+  else if (l.name == "huber") base = nn::HuberLoss(nn::HuberLossOptions().delta(l.delta));
+  else base = nn::SmoothL1Loss(nn::SmoothL1LossOptions().beta(l.beta));
+  if (e.st.l2 <= 0) return base;
+  // L2 regularisation: loss + l2 * sum of squared weights (biases and norm parameters included, as torch's weight_decay).
+  std::vector<Tensor> params = e.model->parameters();
+  const double alpha = e.st.l2;
+  return [base, params, alpha](const Tensor& out, const Tensor& target) {
+    return base(out, target).add(optim::l2_penalty(params, alpha));
+  };
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const Experiment& e) {
+  const OptimizerSettings& o = e.st.optimizer;
+  auto params = e.model->parameters();
+  const double wd = e.st.weight_decay;
+  if (o.name == "sgd")
+    return std::make_unique<optim::SGD>(params, optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(wd));
+  if (o.name == "adam")
+    return std::make_unique<optim::Adam>(
+        params, optim::AdamOptions(o.lr).betas(o.betas[0], o.betas[1]).eps(o.eps).weight_decay(wd).amsgrad(o.amsgrad));
+  if (o.name == "adamw")
+    return std::make_unique<optim::AdamW>(
+        params, optim::AdamWOptions(o.lr).betas(o.betas[0], o.betas[1]).eps(o.eps).weight_decay(wd).amsgrad(o.amsgrad));
+  if (o.name == "rmsprop")
+    return std::make_unique<optim::RMSprop>(
+        params, optim::RMSpropOptions(o.lr).alpha(o.alpha).eps(o.eps).momentum(o.momentum).weight_decay(wd));
+  return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions(o.lr).eps(o.eps).weight_decay(wd));
+}
+
+std::shared_ptr<train::Callback> make_scheduler(const Experiment& e, optim::Optimizer& opt, int64_t steps_per_epoch) {
+  const SchedulerSettings& c = e.st.scheduler;
+  using train::LRSchedulerCallback;
+  if (c.name == "none") return nullptr;
+  if (c.name == "plateau") {
+    auto o = optim::ReduceLROnPlateauOptions().factor(c.factor).patience(c.patience).threshold(c.threshold).cooldown(c.cooldown).min_lr(c.min_lr);
+    if (c.monitor.find("loss") == std::string::npos) o.mode(optim::PlateauMode::Max);
+    return std::make_shared<LRSchedulerCallback>(std::make_shared<optim::ReduceLROnPlateau>(opt, o), c.monitor);
+  }
+  std::shared_ptr<optim::LRScheduler> s;
+  auto interval = train::Interval::Epoch;
+  if (c.name == "step") s = std::make_shared<optim::StepLR>(opt, c.step_size, c.gamma);
+  else if (c.name == "multistep") s = std::make_shared<optim::MultiStepLR>(opt, c.milestones, c.gamma);
+  else if (c.name == "exponential") s = std::make_shared<optim::ExponentialLR>(opt, c.gamma);
+  else if (c.name == "cosine") s = std::make_shared<optim::CosineAnnealingLR>(opt, c.t_max, c.eta_min);
+  else {
+    s = std::make_shared<optim::OneCycleLR>(opt, optim::OneCycleLROptions(c.max_lr, e.st.epochs * steps_per_epoch));
+    interval = train::Interval::Step;
+  }
+  return std::make_shared<LRSchedulerCallback>(s, interval);
+}
+
+json metrics_json(const train::EvalResult& r) {
+  json j;
+  j["loss"] = r.loss;
+  j["samples"] = r.samples;
+  for (const auto& [k, v] : r.metrics) j[k] = std::isfinite(v) ? json(v) : json(nullptr);
+  return j;
+}
+
+std::string versions() {
+  std::string v = std::string("descent ") + DESCENT_VERSION_STRING + ", g++ " + __VERSION__;
+  if (openblas_get_config) v += ", " + std::string(openblas_get_config());
+  return v;
+}
+
+/// The headline metric of a task, printed and put first in the report.
+std::pair<std::string, std::string> headline(const Settings& st, const train::EvalResult& r) {
+  char buf[96];
+  if (st.task == TaskKind::Regression) {
+    std::snprintf(buf, sizeof buf, "RMSE %.4f, MAE %.4f, R2 %.4f", r.get("rmse"), r.get("mae"), r.get("r2"));
+    return {"test", buf};
+  }
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100 * r.get("accuracy"));
+  return {"test accuracy", buf};
+}
+
+struct TestPass {
+  Tensor outputs, targets, images;
+};
+
+/// Outputs (as metrics see them), targets and (images only) inputs of every test example.
+TestPass run_test_pass(const Experiment& e, train::Trainer& trainer, data::DatasetPtr ds) {
+  data::DataLoader loader = make_loader(e.data, ds, e.st.eval_batch_size, false, 0);
+  NoGradGuard no_grad;
+  const bool training = e.model->is_training();
+  e.model->eval();
+  std::vector<Tensor> outs, targets, images;
+  const bool keep_images = e.data.pre.modality == "image" && e.st.report_samples > 0;
+  for (auto& batch : loader) {
+    outs.push_back(trainer.metric_view(e.model->call(batch.data)));
+    targets.push_back(batch.target);
+    if (keep_images) images.push_back(batch.data.contiguous());
+  }
+  e.model->train(training);
+  TestPass p;
+  p.outputs = cat(outs, 0);
+  p.targets = cat(targets, 0);
+  if (keep_images) {
+    p.images = cat(images, 0);
+    if (!e.data.pre.mean.empty()) {  // undo the normalisation for display
+      Tensor mean = from_vector(std::vector<float>(e.data.pre.mean.begin(), e.data.pre.mean.end())).reshape({1, -1, 1, 1});
+      Tensor std = from_vector(std::vector<float>(e.data.pre.std.begin(), e.data.pre.std.end())).reshape({1, -1, 1, 1});
+      p.images = p.images.mul(std).add(mean).clamp(0.0, 1.0);
+    }
+  }
+  return p;
+}
+
+train::TrainerOptions trainer_options(const Experiment& e) {
+  auto o = train::TrainerOptions().epochs(e.st.epochs).task(trainer_task(e.st.task), e.data.num_classes);
+  if (e.data.num_classes > 2) o.top_k(std::min<int64_t>(5, e.data.num_classes - 1));
+  return o;
+}
+
+/// Loads best.safetensors into the model (the last weights stay when there is none).
+bool load_best(const Experiment& e, const fs::path& run) {
+  const fs::path best = run / "best.safetensors";
+  std::error_code ec;
+  if (!fs::is_regular_file(best, ec)) return false;
+  io::load(*e.model, best.string());
+  return true;
+}
+
+int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) {
+  const double t0 = now_seconds();
+  data::DataLoader train_loader = make_loader(e.data, e.data.train, e.st.batch_size, true, uint64_t(e.st.seed), e.st.data.num_workers);
+  data::DataLoader val_loader = make_loader(e.data, e.data.val, e.st.eval_batch_size, false, 0);
+  auto opt = make_optimizer(e);
+  auto options = trainer_options(e);
+  if (resume) options.resume_from((run / "last.ckpt").string());
+  train::Trainer trainer(options);
+  if (e.st.grad_clip_norm > 0)
+    trainer.add_callback(std::make_shared<train::GradientClipping>(train::GradientClipping::by_norm(e.st.grad_clip_norm)));
+  if (auto s = make_scheduler(e, *opt, train_loader.size())) trainer.add_callback(s);
+  std::shared_ptr<train::EarlyStopping> early;
+  if (e.st.early_stopping.enabled) {
+    const auto& es = e.st.early_stopping;
+    early = std::make_shared<train::EarlyStopping>(train::EarlyStoppingOptions()
+                                                       .monitor(es.monitor)
+                                                       .mode(es.mode == "min" ? train::Mode::Min : train::Mode::Max)
+                                                       .patience(es.patience)
+                                                       .min_delta(es.min_delta)
+                                                       .restore_best_weights(es.restore_best_weights));
+    trainer.add_callback(early);
+  }
+  trainer.add_callback(std::make_shared<train::ModelCheckpoint>(
+      train::ModelCheckpointOptions(run.string()).every_n_steps(e.st.checkpoint_every_n_steps)));
+  trainer.add_callback(std::make_shared<train::MetricsLog>((run / "metrics.csv").string(), (run / "metrics.jsonl").string()));
+  if (!quiet) trainer.add_callback(std::make_shared<train::ProgressBar>(stderr));
+  train::History history = trainer.fit(*e.model, make_loss(e), *opt, train_loader, &val_loader);
+  const double fit_seconds = now_seconds() - t0;
+
+  load_best(e, run);
+  data::DataLoader test_loader = make_loader(e.data, e.data.test, e.st.eval_batch_size, false, 0);
+  train::EvalResult val = trainer.evaluate(*e.model, val_loader);
+  train::EvalResult test = trainer.evaluate(*e.model, test_loader);
+  TestPass pass = run_test_pass(e, trainer, e.data.test);
+
+  int64_t best_epoch = 0;
+  double best_val = std::numeric_limits<double>::infinity();
+  for (const auto& ep : history.epochs)
+    if (ep.val_loss < best_val) best_val = ep.val_loss, best_epoch = ep.epoch;
+  double sps = 0;
+  for (const auto& ep : history.epochs) sps += ep.samples_per_sec;
+  if (!history.epochs.empty()) sps /= double(history.epochs.size());
+  const auto [head_name, head_value] = headline(e.st, test);
+
+  json summary;
+  summary["name"] = e.st.name;
+  summary["task"] = to_string(e.st.task);
+  summary["data"] = e.data.summary;
+  summary["parameters"] = [&] {
+    int64_t n = 0;
+    for (const auto& p : e.model->parameters()) n += p.numel();
+    return n;
+  }();
+  summary["epochs_run"] = history.epochs.size();
+  summary["epochs_max"] = e.st.epochs;
+  summary["best_epoch"] = best_epoch;
+  summary["stopped_early"] = early && early->stopped_epoch() > 0;
+  summary["validation"] = metrics_json(val);
+  summary["test"] = metrics_json(test);
+  summary["timings"] = {{"fit_seconds_this_process", fit_seconds},
+                        {"train_samples_per_sec_mean", sps},
+                        {"threads", get_num_threads()}};
+  summary["versions"] = versions();
+  io::atomic_write((run / "summary.json").string(), summary.dump(2) + "\n");
+
+  ReportInputs in;
+  in.title = e.st.name + ": " + to_string(e.st.task);
+  in.subtitle = fs::absolute(run).string();
+  in.summary = {{head_name, head_value},
+                {"test loss", std::to_string(test.loss)},
+                {"epochs", std::to_string(history.epochs.size()) + " of " + std::to_string(e.st.epochs) +
+                               (summary["stopped_early"].get<bool>() ? " (early stopping)" : "")},
+                {"best epoch (val loss)", std::to_string(best_epoch)},
+                {"data", e.data.summary},
+                {"parameters", std::to_string(summary["parameters"].get<int64_t>())},
+                {"training time", std::to_string(int(fit_seconds)) + " s in this process"},
+                {"versions", versions()}};
+  in.task = to_string(e.st.task);
+  in.history = &history;
+  in.test = &test;
+  in.class_names = e.data.pre.class_names;
+  in.test_outputs = pass.outputs;
+  in.test_targets = pass.targets;
+  in.test_images = pass.images;
+  in.samples = e.st.report_samples;
+  write_report(in, (run / "report.html").string());
+
+  std::printf("%s: %s (best epoch %lld of %zu)\n", head_name.c_str(), head_value.c_str(), static_cast<long long>(best_epoch),
+              history.epochs.size());
+  std::printf("report: %s\n", fs::absolute(run / "report.html").c_str());
+  return 0;
+}
+
+/// Model inputs' shapes and sizes from a saved Preprocessor (predict / info without the data).
+DataBundle bundle_from(const Settings& st, const Preprocessor& pre) {
+  DataBundle b;
+  b.pre = pre;
+  if (pre.modality == "image") b.input_shape = {pre.channels, pre.height, pre.width};
+  else if (pre.modality == "audio") b.input_shape = pre.audio(zeros({1, pre.num_samples})).sizes();
+  else if (pre.modality == "text") {
+    b.input_shape = {pre.max_length};
+    b.input_dtype = kInt64;
+    b.vocab_size = int64_t(pre.vocab.size());
+    b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+  } else {
+    int64_t d = 0;
+    for (const auto& c : pre.columns) d += c.categorical ? int64_t(c.categories.size()) : 1;
+    b.input_shape = {d};
+  }
+  b.num_classes = st.task == TaskKind::Regression ? 0 : int64_t(pre.class_names.size());
+  b.num_outputs = st.task == TaskKind::Binary || st.task == TaskKind::Regression ? 1 : b.num_classes;
+  return b;
+}
+
+/// A run directory's config, preprocessing and model (weights not loaded).
+Experiment open_run(const std::string& run_dir) {
+  check_run_dir(run_dir);
+  Experiment e;
+  e.source = (fs::path(run_dir) / "config.toml").string();
+  e.config = load_toml(e.source);
+  e.st = read_settings(e.config, e.source);
+  apply_runtime(e.st);
+  const fs::path pre_path = fs::path(run_dir) / "preprocess.json";
+  e.data = bundle_from(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
+  make_model(e);
+  return e;
+}
+
+std::string fixed(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+int train_command(const TrainArgs& args) {
+  toml::table config = load_with_overrides(args.config, args.sets);
+  Experiment e = prepare(std::move(config), args.config);
+  const fs::path run = args.out.empty() ? fs::path("runs") / e.st.name : fs::path(args.out);
+  fs::create_directories(run);
+  std::error_code ec;
+  fs::remove(run / "last.ckpt", ec);  // a new run: never resume from an older one by accident
+  fs::remove(run / "best.safetensors", ec);
+  io::atomic_write((run / "config.toml").string(), to_toml(e.config));
+  io::atomic_write((run / "preprocess.json").string(), e.data.pre.to_json() + "\n");
+  {
+    std::ostringstream os;
+    os << *e.model << "\n";
+    io::atomic_write((run / "model.txt").string(), os.str());
+  }
+  if (!args.quiet)
+    std::fprintf(stderr, "descent train: %s (%s), %s; run directory %s\n", e.st.name.c_str(), to_string(e.st.task).c_str(),
+                 e.data.summary.c_str(), run.c_str());
+  return fit_and_finish(e, run, false, args.quiet);
+}
+
+int resume_command(const std::string& run_dir, const std::vector<std::string>& sets, bool quiet) {
+  check_run_dir(run_dir);
+  const fs::path run(run_dir);
+  std::error_code ec;
+  DESCENT_CONFIG_CHECK(fs::is_regular_file(run / "last.ckpt", ec), run_dir, ": no last.ckpt to resume from");
+  for (const auto& s : sets)
+    DESCENT_CONFIG_CHECK(s.rfind("epochs=", 0) == 0, "resume --set '", s,
+                         "': only epochs may change when resuming (anything else would not continue the same run)");
+  toml::table config = load_with_overrides((run / "config.toml").string(), sets);
+  Experiment e = prepare(std::move(config), (run / "config.toml").string());
+  io::atomic_write((run / "config.toml").string(), to_toml(e.config));
+  if (!quiet) std::fprintf(stderr, "descent resume: %s from %s\n", e.st.name.c_str(), (run / "last.ckpt").c_str());
+  return fit_and_finish(e, run, true, quiet);
+}
+
+int eval_command(const std::string& run_dir, const std::string& split, const std::string& data_path, bool as_json) {
+  check_run_dir(run_dir);
+  const fs::path run(run_dir);
+  toml::table config = load_toml((run / "config.toml").string());
+  if (!data_path.empty()) {
+    toml::table* d = config["data"].as_table();
+    const std::string kind = (*d)["kind"].value_or(std::string());
+    DESCENT_CONFIG_CHECK(kind != "tabular_csv", "eval --data: not supported for tabular_csv (its encoding is fitted on ",
+                         "data.path); evaluate with --split");
+    if (kind == "fashion_mnist" || kind == "mnist") {
+      d->insert_or_assign("path", fs::absolute(data_path).string());
+    } else {
+      d->insert_or_assign("test_path", fs::absolute(data_path).string());
+      if (auto* a = (*d)["split"].as_array(); a && a->size() == 3) {
+        const double tr = a->get(0)->value_or(0.0), va = a->get(1)->value_or(0.0);
+        toml::array two;
+        two.push_back(tr / (tr + va));
+        two.push_back(va / (tr + va));
+        d->insert_or_assign("split", two);
+      }
+    }
+  }
+  Experiment e = prepare(std::move(config), (run / "config.toml").string());
+  DESCENT_CHECK(load_best(e, run), run_dir, ": no best.safetensors (the run has not finished an epoch)");
+  train::Trainer trainer(trainer_options(e));
+  data::DatasetPtr ds = split == "val" && data_path.empty() ? e.data.val : e.data.test;
+  data::DataLoader loader = make_loader(e.data, ds, e.st.eval_batch_size, false, 0);
+  train::EvalResult r = trainer.evaluate(*e.model, loader, make_loss(e));
+  const std::string what = data_path.empty() ? split : data_path;
+  if (as_json) {
+    json j = metrics_json(r);
+    j["split"] = what;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s (%lld examples): loss %s", what.c_str(), static_cast<long long>(r.samples), fixed(r.loss).c_str());
+    for (const auto& [k, v] : r.metrics) std::printf(", %s %s", k.c_str(), fixed(v).c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int predict_command(const std::string& run_dir, const std::vector<std::string>& inputs, int64_t top, bool as_json) {
+  Experiment e = open_run(run_dir);
+  DESCENT_CHECK(load_best(e, run_dir), run_dir, ": no best.safetensors (the run has not finished an epoch)");
+  std::vector<std::string> names;
+  std::vector<Tensor> xs = e.data.pre.read_inputs(inputs, names);
+  NoGradGuard no_grad;
+  e.model->eval();
+  json out = json::array();
+  const auto& classes = e.data.pre.class_names;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    Tensor y = e.model->call(xs[i].unsqueeze(0)).reshape({-1}).to(kFloat64).contiguous();
+    const double* p = y.data_ptr<double>();
+    json item;
+    item["input"] = names[i];
+    if (e.st.task == TaskKind::Regression) {
+      item["value"] = p[0];
+      if (!as_json) std::printf("%s: %s = %.6g\n", names[i].c_str(), e.data.pre.target_name.c_str(), p[0]);
+    } else {
+      std::vector<double> prob;
+      if (e.st.task == TaskKind::Binary) {
+        const double q = 1.0 / (1.0 + std::exp(-p[0]));
+        prob = {1 - q, q};
+      } else {
+        Tensor s = nn::functional::softmax(y, 0);
+        prob.assign(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+      }
+      std::vector<size_t> order(prob.size());
+      for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return prob[a] > prob[b]; });
+      order.resize(std::min<size_t>(order.size(), size_t(top)));
+      json tops = json::array();
+      std::string line = names[i] + ":";
+      for (size_t k : order) {
+        tops.push_back({{"class", classes[k]}, {"probability", prob[k]}});
+        line += "  " + classes[k] + " " + fixed(100 * prob[k], 1) + "%";
+      }
+      item["top"] = tops;
+      if (!as_json) std::printf("%s\n", line.c_str());
+    }
+    out.push_back(item);
+  }
+  if (as_json) std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+int info_command(const std::string& path, const std::vector<std::string>& sets) {
+  std::error_code ec;
+  Experiment e;
+  if (fs::is_directory(path, ec)) {
+    DESCENT_CONFIG_CHECK(sets.empty(), "info --set: only for a config file, not a run directory");
+    e = open_run(path);
+  } else {
+    e = prepare(load_with_overrides(path, sets), path);
+    std::printf("data: %s\n", e.data.summary.c_str());
+  }
+  Shape in{1};
+  for (int64_t d : e.data.input_shape) in.push_back(d);
+  nn::Summary s = nn::summary(*e.model, in, e.data.input_dtype);
+  std::printf("model: %s (%s)\n", e.st.model.builtin.empty() ? "layer list" : e.st.model.builtin.c_str(), to_string(e.st.task).c_str());
+  std::printf("%s\n", s.to_string().c_str());
+  return 0;
+}
+
+}  // namespace descent::cli

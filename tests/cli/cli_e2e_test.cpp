@@ -1,0 +1,313 @@
+// End-to-end tests of the `descent` tool: every shipped config kind trains (2 epochs) on small
+// generated data, then eval, predict, info and resume run on its run directory; bad configs fail
+// before training with exit code 2 and a message naming the key; a run killed with SIGKILL and
+// resumed ends with the same weights as an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "descent/data/data.h"
+#include "descent/data/formats/idx.h"
+#include "descent/data/synthetic.h"
+#include "descent/data/synthetic_media.h"
+#include "descent/descent.h"
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+const fs::path kRepo = DESCENT_SOURCE_DIR;
+const std::string kTool = DESCENT_TOOL;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+/// Runs the tool with arguments (shell-quoted here), capturing stdout and stderr.
+Result run(const std::string& args, const fs::path& scratch) {
+  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
+  const std::string cmd = "'" + kTool + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  auto slurp = [](const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+/// Scratch folder with the generated sample data (as scripts/make-sample-data.sh writes it) and a
+/// tiny Fashion-MNIST-shaped IDX set.
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("descent_cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(root_ / "samples");
+    descent::data::synthetic::write_image_and_audio_samples((root_ / "samples").string(), 0);
+    descent::data::synthetic::write_text_and_tabular_samples((root_ / "samples").string(), 0);
+    // 600 training and 100 test 28x28 "images": class c is a bright band at row 2c, plus noise.
+    fs::create_directories(root_ / "idx");
+    using namespace descent;
+    manual_seed(7);
+    auto write = [&](const std::string& prefix, int64_t n) {
+      std::vector<int64_t> lab(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) lab[size_t(i)] = i % 10;
+      Tensor labels = from_vector(lab, {n});
+      Tensor img = rand({n, 28, 28}).mul(60.0);
+      for (int64_t i = 0; i < n; ++i) img.select(0, i).narrow(0, 2 * (i % 10) + 4, 3).add_(150.0);
+      data::write_idx((root_ / "idx" / (prefix + "-images-idx3-ubyte")).string(), img.to(kUInt8));
+      data::write_idx((root_ / "idx" / (prefix + "-labels-idx1-ubyte")).string(), labels.to(kUInt8));
+    };
+    write("train", 600);
+    write("t10k", 100);
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  void SetUp() override {
+    scratch_ = root_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::create_directories(scratch_);
+  }
+  /// The shipped config with its data moved to the generated samples.
+  std::string config(const std::string& name) const {
+    std::string args = q(kRepo / "configs" / (name + ".toml"));
+    if (name.rfind("fashion", 0) == 0) args += " --set data.path=" + q(root_ / "idx");
+    return args;
+  }
+  std::string data_set(const std::string& name) const {
+    static const std::map<std::string, std::string> where = {
+        {"image_folder", "images"},     {"audio_folder", "audio"},         {"text_csv_bag", "text.csv"},
+        {"text_csv_gru", "text.csv"},   {"tabular_regression", "regression.csv"}, {"binary", "classification.csv"}};
+    auto it = where.find(name);
+    return it == where.end() ? "" : " --set data.path=" + q(root_ / "samples" / it->second);
+  }
+  static fs::path root_;
+  fs::path scratch_;
+};
+fs::path CliTest::root_;
+
+/// A predict input for each config kind.
+std::string predict_input(const std::string& name, const fs::path& root) {
+  if (name == "image_folder") return q(root / "samples" / "images" / "circle" / "000.png");
+  if (name == "audio_folder") return q(root / "samples" / "audio" / "high" / "000.wav");
+  if (name.rfind("text", 0) == 0) return "'a wonderful and great film, I loved it'";
+  if (name == "tabular_regression" || name == "binary") return q(root / "rows.csv");
+  return "";
+}
+
+class ConfigKinds : public CliTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ConfigKinds, TrainEvalPredictInfoResume) {
+  const std::string name = GetParam();
+  const fs::path run_dir = scratch_ / "run";
+  Result r = run("train " + config(name) + data_set(name) + " --set epochs=2 --out " + q(run_dir) + " --quiet", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"config.toml", "preprocess.json", "model.txt", "metrics.csv", "metrics.jsonl", "last.ckpt",
+                        "best.safetensors", "summary.json", "report.html"})
+    EXPECT_TRUE(fs::is_regular_file(run_dir / f)) << f;
+  EXPECT_NE(r.out.find("report: "), std::string::npos) << r.out;
+  std::ifstream sf(run_dir / "summary.json");
+  json summary = json::parse(sf);
+  EXPECT_EQ(summary["epochs_run"].get<int>(), 2);
+  EXPECT_GT(summary["test"]["samples"].get<int>(), 0);
+  std::ifstream rf(run_dir / "report.html");
+  std::stringstream report;
+  report << rf.rdbuf();
+  EXPECT_NE(report.str().find("<svg"), std::string::npos);
+  EXPECT_EQ(report.str().find("http://"), report.str().find("http://www.w3.org"));  // no network resources
+
+  r = run("eval " + q(run_dir) + " --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json ev = json::parse(r.out);
+  EXPECT_EQ(ev["split"], "test");
+  EXPECT_DOUBLE_EQ(ev["loss"].get<double>(), summary["test"]["loss"].get<double>());  // the best checkpoint again
+  r = run("eval " + q(run_dir) + " --split val", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("val ("), std::string::npos) << r.out;
+
+  if (name == "tabular_regression" || name == "binary") {  // rows to predict: the file's first lines, target dropped
+    descent::data::CsvTable t = descent::data::read_csv((root_ / "samples" / (name == "binary" ? "classification.csv" : "regression.csv")).string());
+    std::ofstream rows(root_ / "rows.csv");
+    rows << descent::data::csv_row(t.header) << "\n";
+    for (int i = 0; i < 3; ++i) rows << descent::data::csv_row(t.rows[size_t(i)]) << "\n";
+  }
+  if (name.rfind("fashion", 0) == 0) {
+    descent::data::FashionMNIST test_set((root_ / "idx").string(), false);
+    descent::data::write_png((scratch_ / "img.png").string(), test_set.images().select(0, 3));
+  }
+  const std::string input = name.rfind("fashion", 0) == 0 ? q(scratch_ / "img.png") : predict_input(name, root_);
+  r = run("predict " + q(run_dir) + " " + input + " --json --top 20", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json pred = json::parse(r.out);
+  ASSERT_GE(pred.size(), 1u);
+  if (name == "tabular_regression") {
+    EXPECT_TRUE(pred[0]["value"].is_number());
+  } else {
+    double total = 0;
+    for (const auto& t : pred[0]["top"]) total += t["probability"].get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-9);  // every class shown: the probabilities sum to 1
+  }
+  r = run("predict " + q(run_dir) + " " + input, scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+
+  r = run("info " + q(run_dir), scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("param"), std::string::npos) << r.out;
+
+  r = run("resume " + q(run_dir) + " --set epochs=3 --quiet", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream sf2(run_dir / "summary.json");
+  EXPECT_EQ(json::parse(sf2)["epochs_run"].get<int>(), 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, ConfigKinds,
+                         ::testing::Values("fashion_mlp", "fashion_cnn", "image_folder", "audio_folder", "text_csv_bag",
+                                           "text_csv_gru", "tabular_regression", "binary"));
+
+/// A config file in the scratch folder.
+fs::path write_config(const fs::path& dir, const std::string& text) {
+  const fs::path p = dir / "c.toml";
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST_F(CliTest, BadConfigsFailBeforeTrainingNamingTheKey) {
+  const std::string csv = (root_ / "samples" / "classification.csv").string();
+  const std::string base = "task = \"binary\"\n[data]\nkind = \"tabular_csv\"\npath = \"" + csv + "\"\ntarget = \"label\"\n";
+  struct Case {
+    std::string text, expect;
+  };
+  const std::vector<Case> cases = {
+      {base + "[model]\nbuiltin = \"mlp\"\n[optimizer]\nname = \"adamm\"\n",
+       "optimizer.name: unknown 'adamm'; one of sgd, adam, adamw, rmsprop, adagrad"},
+      {base + "colour = 3\n[model]\nbuiltin = \"mlp\"\n", "data.colour: unknown key"},
+      {"epochs = \"ten\"\n" + base + "[model]\nbuiltin = \"mlp\"\n", "epochs: expected an integer, got string 'ten'"},
+      {"task = \"binary\"\n[data]\nkind = \"tabular_csv\"\npath = \"/nonexistent/x.csv\"\ntarget = \"label\"\n[model]\nbuiltin = \"mlp\"\n",
+       "data.path: no such file '/nonexistent/x.csv'"},
+      {base + "split = [0.5, 0.2, 0.1]\n[model]\nbuiltin = \"mlp\"\n", "data.split: fractions must sum to 1"},
+      {base + "[model]\nlayers = [ { type = \"linear\", out = 8 }, { type = \"conv2d\", out = 4 } ]\n",
+       "model.layers[1] (conv2d): needs an image [C, H, W] input"},
+      {base + "[model]\nlayers = [ { type = \"linear\", out = 8 }, { type = \"relu\" } ]\n",
+       "model.layers: the last layer gives per-example shape [8] but the task needs [1]"},
+      {base + "[model]\nbuiltin = \"mlp\"\nhiden = [4]\n", "model.hiden: unknown key"},
+      {base + "[model]\nbuiltin = \"transformer\"\n", "model.builtin: unknown 'transformer'"},
+      {base + "[model]\nbuiltin = \"mlp\"\n[scheduler]\nname = \"plateau\"\nfactor = 2.0\n", "scheduler.factor: 2 is out of range"},
+      {"task = \"clasification\"\n" + base.substr(base.find('\n') + 1) + "[model]\nbuiltin = \"mlp\"\n", "task: unknown 'clasification'"},
+      {"epochs = [1\n", "TOML syntax error"},
+  };
+  for (const auto& c : cases) {
+    const fs::path cfg = write_config(scratch_, c.text);
+    const fs::path out = scratch_ / "run";
+    Result r = run("train " + q(cfg) + " --out " + q(out) + " --quiet", scratch_);
+    EXPECT_EQ(r.code, 2) << c.text << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << "expected '" << c.expect << "' in: " << r.err;
+    EXPECT_FALSE(fs::exists(out / "last.ckpt")) << "training started for:\n" << c.text;
+  }
+  // --set errors are config errors too.
+  Result r = run("train " + config("binary") + data_set("binary") + " --set optimizer.lr=fast --quiet --out " + q(scratch_ / "r2"), scratch_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("optimizer.lr: expected a number, got string 'fast'"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, UsageErrorsAndHelp) {
+  EXPECT_EQ(run("", scratch_).code, 2);
+  EXPECT_EQ(run("fly", scratch_).code, 2);
+  EXPECT_EQ(run("train", scratch_).code, 2);
+  EXPECT_EQ(run("eval /nonexistent/run", scratch_).code, 2);
+  for (const char* cmd : {"--help", "train --help", "eval --help", "predict --help", "info --help", "resume --help"}) {
+    Result r = run(cmd, scratch_);
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << ": " << r.out;
+  }
+  // A runtime error (a corrupt checkpoint) exits with 1.
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("binary") + data_set("binary") + " --set epochs=1 --quiet --out " + q(run_dir), scratch_).code, 0);
+  std::ofstream(run_dir / "best.safetensors") << "garbage";
+  Result r = run("eval " + q(run_dir), scratch_);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("best.safetensors"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, KilledRunResumesToTheSameWeights) {
+  const std::string common = config("tabular_regression") + data_set("tabular_regression") +
+                             " --set epochs=4 --set checkpoint_every_n_steps=1 --set early_stopping.enabled=false --quiet";
+  const fs::path whole = scratch_ / "whole", killed = scratch_ / "killed";
+  ASSERT_EQ(run("train " + common + " --out " + q(whole), scratch_).code, 0);
+
+  // The same run, killed with SIGKILL once it has written a few checkpoints, then resumed.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string cmd = "exec '" + kTool + "' train " + common + " --out " + q(killed) + " >/dev/null 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for the second epoch's metrics line (or the end of the run), then kill.
+  for (int i = 0; i < 3000; ++i) {
+    std::ifstream m(killed / "metrics.csv");
+    std::string text((std::istreambuf_iterator<char>(m)), std::istreambuf_iterator<char>());
+    if (std::count(text.begin(), text.end(), '\n') >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Result r = run("resume " + q(killed) + " --quiet", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result a = run("eval " + q(whole) + " --json", scratch_), b = run("eval " + q(killed) + " --json", scratch_);
+  ASSERT_EQ(a.code, 0);
+  ASSERT_EQ(b.code, 0);
+  EXPECT_EQ(a.out, b.out);  // the same best weights give bitwise the same loss and metrics
+  std::ifstream h1(whole / "metrics.csv"), h2(killed / "metrics.csv");
+  std::string m1((std::istreambuf_iterator<char>(h1)), {}), m2((std::istreambuf_iterator<char>(h2)), {});
+  auto strip_timing = [](const std::string& csv) {  // samples/s and epoch seconds differ between runs
+    std::stringstream in(csv), out;
+    for (std::string line; std::getline(in, line);) {
+      size_t cut = line.size();
+      for (int k = 0; k < 2; ++k) cut = line.rfind(',', cut - 1);
+      out << line.substr(0, cut) << "\n";
+    }
+    return out.str();
+  };
+  EXPECT_EQ(strip_timing(m1), strip_timing(m2));
+}
+
+TEST_F(CliTest, OverridesAreRecordedInTheResolvedConfig) {
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("binary") + data_set("binary") +
+                    " --set epochs=1 --set optimizer.lr=0.02 --set scheduler.name=step --quiet --out " + q(run_dir),
+                scratch_)
+                .code,
+            0);
+  std::ifstream f(run_dir / "config.toml");
+  std::string text((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_NE(text.find("lr = 0.02"), std::string::npos) << text;
+  EXPECT_NE(text.find("step_size = 1"), std::string::npos) << text;  // the scheduler's defaults are written out
+  EXPECT_NE(text.find("hidden = [ 16 ]"), std::string::npos) << text;  // and the builtin's options
+  Result r = run("info " + config("binary") + data_set("binary"), scratch_);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Linear"), std::string::npos) << r.out;
+}
+
+}  // namespace
