@@ -200,3 +200,17 @@ TEST(KMeans, BadInput) {
   EXPECT_ERROR_MENTIONS(ok.predict(tensor({{1.0, 2.0, 3.0}})), "3 features");
   EXPECT_ERROR_MENTIONS(ok.set_init_centers(tensor({{1.0, 2.0}, {3.0, 4.0}})), "[1, D]");
 }
+
+TEST(KMeans, BlockedDistancesMatchBruteForce) {
+  // 700 rows: three GEMM blocks of 256, the last one partial.
+  Generator g(12);
+  Tensor x = randn({700, 9}, kFloat64, &g);
+  KMeans km(KMeansOptions(5).seed(4));
+  km.fit(x);
+  Tensor c = km.centers();
+  Tensor brute = (x.unsqueeze(1) - c.unsqueeze(0)).square().sum({2}).sqrt();  // [700, 5]
+  EXPECT_TRUE(allclose(km.transform(x), brute, 1e-9, 1e-9));
+  EXPECT_TRUE(equal(km.predict(x), brute.argmin(1)));
+  EXPECT_TRUE(equal(km.labels(), brute.argmin(1)));
+  EXPECT_NEAR(km.inertia(), brute.min(1).first.square().sum().item<double>(), 1e-9 * km.inertia());
+}

@@ -123,3 +123,19 @@ TEST(MiniBatchKMeans, BadInput) {
   data::DataLoader loader(ds, data::DataLoaderOptions().batch_size(1));
   EXPECT_ERROR_MENTIONS(m.fit(loader), "fewer than n_clusters = 3");
 }
+
+TEST(MiniBatchKMeans, StopsEarly) {
+  Tensor x = four_blobs(250, 6);
+  // max_iter 50 epochs of batch 100 = 500 steps; the smoothed inertia stops improving long before.
+  MiniBatchKMeans m(MiniBatchKMeansOptions(4).batch_size(100).max_iter(50).max_no_improvement(3).seed(0));
+  m.fit(x);
+  EXPECT_LT(m.n_steps(), 500);
+  // tol on the center change stops it too.
+  MiniBatchKMeans t(MiniBatchKMeansOptions(4).batch_size(100).max_iter(50).max_no_improvement(0).tol(0.01).seed(0));
+  t.fit(x);
+  EXPECT_LT(t.n_steps(), 500);
+  // Neither: all 500 steps.
+  MiniBatchKMeans all(MiniBatchKMeansOptions(4).batch_size(100).max_iter(50).max_no_improvement(0).seed(0));
+  all.fit(x);
+  EXPECT_EQ(all.n_steps(), 500);
+}
