@@ -47,6 +47,11 @@ PseudoLabelOptions& PseudoLabelOptions::max_per_class(int64_t v) {
   max_per_class_ = v;
   return *this;
 }
+PseudoLabelOptions& PseudoLabelOptions::labelled_share(double v) {
+  DESCENT_CHECK(v >= 0 && v < 1, "PseudoLabelOptions: labelled_share must be in [0, 1), got ", v);
+  labelled_share_ = v;
+  return *this;
+}
 PseudoLabelOptions& PseudoLabelOptions::consistency_weight(double v) {
   DESCENT_CHECK(v >= 0 && std::isfinite(v), "PseudoLabelOptions: consistency_weight must be >= 0, got ", v);
   consistency_weight_ = v;
@@ -328,12 +333,19 @@ SemiSupervisedResult fit_pseudo_label(nn::Module& model, const OptimizerFactory&
       if (known_kept > 0) log.pseudo_accuracy = double(correct_kept) / double(known_kept);
       log.pseudo_labelled = static_cast<int64_t>(keep.size());
       pseudo = std::move(next);
-      if (!keep.empty())
-        train_set = std::make_shared<data::ConcatDataset>(std::vector<data::DatasetPtr>{
-            labelled, std::make_shared<PseudoLabelledDataset>(unlabelled, keep, std::move(labels), like)});
+      if (!keep.empty()) {
+        // r copies of the labelled part with r L / (r L + P) >= labelled_share.
+        const double n_l = double(labelled->size()), n_p = double(keep.size()), share = pl.labelled_share_;
+        const int64_t copies = std::max<int64_t>(1, int64_t(std::ceil(share * n_p / ((1 - share) * n_l) - 1e-9)));
+        std::vector<data::DatasetPtr> parts(size_t(copies), labelled);
+        parts.push_back(std::make_shared<PseudoLabelledDataset>(unlabelled, keep, std::move(labels), like));
+        train_set = std::make_shared<data::ConcatDataset>(std::move(parts));
+      }
       if (pl.reinit_) model.load_state_dict(initial);
     }
 
+    log.train_samples = train_set->size();
+    if (pl.train_augment_) train_set = std::make_shared<data::MapDataset>(train_set, pl.train_augment_);
     const int64_t epochs = round == 0 && pl.initial_epochs_ > 0 ? pl.initial_epochs_ : pl.epochs_;
     Trainer trainer(TrainerOptions(options).epochs(epochs));
     std::unique_ptr<optim::Optimizer> opt = make_optimizer(model);
@@ -382,6 +394,7 @@ std::string SemiSupervisedResult::to_json() const {
     j["round"] = r.round;
     j["labelled"] = r.labelled;
     j["pseudo_labelled"] = r.pseudo_labelled;
+    j["train_samples"] = r.train_samples;
     j["pseudo_added"] = r.pseudo_added;
     j["pseudo_changed"] = r.pseudo_changed;
     j["pseudo_accuracy"] = encode_double(r.pseudo_accuracy);

@@ -162,6 +162,23 @@ TEST(SemiSupervised, ThresholdAndPerClassCapAreRespected) {
                                  PseudoLabelOptions().threshold(0.5).max_per_class(25).rounds(1).epochs(30));
   EXPECT_EQ(capped.rounds[1].pseudo_per_class, (std::vector<int64_t>{25, 25}));
   EXPECT_EQ(capped.rounds[1].pseudo_labelled, 50);
+  EXPECT_EQ(capped.rounds[1].train_samples, 70);
+  // balance_classes: as many per class as the rarest class has above the threshold.
+  manual_seed(0);
+  nn::Sequential model2 = mlp();
+  auto balanced = fit_pseudo_label(model2, adam(), opts(), parts.labelled, parts.unlabelled,
+                                   PseudoLabelOptions().threshold(0.6).balance_classes(true).rounds(1).epochs(30));
+  const auto& pc = balanced.rounds[1].pseudo_per_class;
+  EXPECT_EQ(pc[0], pc[1]);
+  EXPECT_GT(pc[0], 0);
+  // labelled_share 0.5 repeats the 20 labelled samples until they are at least half of the set.
+  manual_seed(0);
+  nn::Sequential model3 = mlp();
+  auto shared = fit_pseudo_label(model3, adam(), opts(), parts.labelled, parts.unlabelled,
+                                 PseudoLabelOptions().threshold(0.5).max_per_class(25).labelled_share(0.5).rounds(1).epochs(2));
+  EXPECT_EQ(shared.rounds[1].pseudo_labelled, 50);
+  EXPECT_EQ(shared.rounds[1].train_samples, 3 * 20 + 50);
+  EXPECT_EQ(shared.rounds[0].train_samples, 20);
 }
 
 TEST(SemiSupervised, DeterministicWithASeedAlsoWithConsistencyAndWorkers) {
@@ -243,6 +260,7 @@ TEST(SemiSupervised, BadOptionsAndTasksAreErrors) {
   EXPECT_ERROR_MENTIONS(PseudoLabelOptions().epochs(0), "epochs");
   EXPECT_ERROR_MENTIONS(PseudoLabelOptions().rounds(-1), "rounds");
   EXPECT_ERROR_MENTIONS(PseudoLabelOptions().consistency_weight(-1), "consistency_weight");
+  EXPECT_ERROR_MENTIONS(PseudoLabelOptions().labelled_share(1.0), "labelled_share");
   auto ds = two_moons(100, 0.1, 0);
   auto parts = split_labelled(ds, 0.1, 0);
   nn::Sequential model = mlp();

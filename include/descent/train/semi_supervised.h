@@ -82,6 +82,10 @@ struct PseudoLabelOptions {
   PseudoLabelOptions& balance_classes(bool v) { balance_classes_ = v; return *this; }
   /// Weight lambda of the consistency term (>= 0; 0, the default, turns it off).
   PseudoLabelOptions& consistency_weight(double v);
+  /// Repeat the labelled samples in each round's training set so that they make up at least this
+  /// share of it (in [0, 1); default 0: each once). Keeps the true labels from being drowned by
+  /// thousands of pseudo-labels whose errors are systematic.
+  PseudoLabelOptions& labelled_share(double v);
   /// Consistency weight ramps up linearly from 0 over this many epochs of each round (>= 0;
   /// default 0: full weight at once).
   PseudoLabelOptions& consistency_rampup(int64_t v);
@@ -92,6 +96,11 @@ struct PseudoLabelOptions {
   PseudoLabelOptions& max_shift(int64_t v);
   /// Standard deviation of the Gaussian noise of the default augmentation (>= 0). Default 0.1.
   PseudoLabelOptions& noise_std(double v);
+  /// An augmentation applied to every training sample, labelled and pseudo-labelled, in every
+  /// round including round 0 (so a supervised run with rounds(0) gets the same), e.g.
+  /// random_shift_noise(2, 0.1): a student trained on noised inputs generalises beyond its
+  /// teacher's pseudo-labels (Noisy Student, Xie et al. 2020). Default none.
+  PseudoLabelOptions& train_augment(data::TensorTransform v) { train_augment_ = std::move(v); return *this; }
   /// Training batch size (>= 1). Default 128.
   PseudoLabelOptions& batch_size(int64_t v);
   /// Unlabelled samples per step for the consistency term (>= 1); 0 (default) uses batch_size.
@@ -110,9 +119,11 @@ struct PseudoLabelOptions {
   bool reinit_ = true;
   int64_t max_per_class_ = 0;
   bool balance_classes_ = false;
+  double labelled_share_ = 0;
   double consistency_weight_ = 0;
   int64_t consistency_rampup_ = 0;
   data::TensorTransform augment_;
+  data::TensorTransform train_augment_;
   int64_t max_shift_ = 2;
   double noise_std_ = 0.1;
   int64_t batch_size_ = 128;
@@ -132,6 +143,7 @@ struct RoundLog {
   int64_t round = 0;            ///< 0 = supervised on the labelled part
   int64_t labelled = 0;         ///< labelled samples trained on
   int64_t pseudo_labelled = 0;  ///< pseudo-labelled samples trained on in this round
+  int64_t train_samples = 0;    ///< samples per epoch (labelled_share may repeat the labelled part)
   int64_t pseudo_added = 0;     ///< of those, samples without a pseudo-label in the previous round
   int64_t pseudo_changed = 0;   ///< of those, samples whose pseudo-label differs from the previous round's
   /// Fraction of this round's pseudo-labels equal to the true target, over the pseudo-labelled
