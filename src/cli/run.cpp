@@ -30,6 +30,12 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+std::string fixed(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 /// Everything a config describes, built.
 struct Experiment {
   toml::table config;
@@ -234,17 +240,13 @@ bool load_best(const Experiment& e, const fs::path& run) {
   return true;
 }
 
-int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) {
-  const double t0 = now_seconds();
-  data::DataLoader train_loader = make_loader(e.data, e.data.train, e.st.batch_size, true, uint64_t(e.st.seed), e.st.data.num_workers);
-  data::DataLoader val_loader = make_loader(e.data, e.data.val, e.st.eval_batch_size, false, 0);
-  auto opt = make_optimizer(e);
-  auto options = trainer_options(e);
-  if (resume) options.resume_from((run / "last.ckpt").string());
-  train::Trainer trainer(options);
+/// The per-epoch callbacks every training fit gets: gradient clipping, the LR schedule, early
+/// stopping (returned, or null), checkpoints and logs (when `logs`), the progress bar.
+std::shared_ptr<train::EarlyStopping> add_callbacks(train::Trainer& trainer, const Experiment& e, optim::Optimizer& opt,
+                                                    int64_t steps_per_epoch, const fs::path& run, bool logs, bool quiet) {
   if (e.st.grad_clip_norm > 0)
     trainer.add_callback(std::make_shared<train::GradientClipping>(train::GradientClipping::by_norm(e.st.grad_clip_norm)));
-  if (auto s = make_scheduler(e, *opt, train_loader.size())) trainer.add_callback(s);
+  if (auto s = make_scheduler(e, opt, steps_per_epoch)) trainer.add_callback(s);
   std::shared_ptr<train::EarlyStopping> early;
   if (e.st.early_stopping.enabled) {
     const auto& es = e.st.early_stopping;
@@ -256,11 +258,77 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                                                        .restore_best_weights(es.restore_best_weights));
     trainer.add_callback(early);
   }
-  trainer.add_callback(std::make_shared<train::ModelCheckpoint>(
-      train::ModelCheckpointOptions(run.string()).every_n_steps(e.st.checkpoint_every_n_steps)));
-  trainer.add_callback(std::make_shared<train::MetricsLog>((run / "metrics.csv").string(), (run / "metrics.jsonl").string()));
+  if (logs) {
+    trainer.add_callback(std::make_shared<train::ModelCheckpoint>(
+        train::ModelCheckpointOptions(run.string()).every_n_steps(e.st.checkpoint_every_n_steps)));
+    trainer.add_callback(std::make_shared<train::MetricsLog>((run / "metrics.csv").string(), (run / "metrics.jsonl").string()));
+  }
   if (!quiet) trainer.add_callback(std::make_shared<train::ProgressBar>(stderr));
-  train::History history = trainer.fit(*e.model, make_loss(e), *opt, train_loader, &val_loader);
+  return early;
+}
+
+/// Pseudo-labelling rounds (task = "semi_supervised"): the labelled part of the training split
+/// (data.labelled_fraction, stratified) trains round 0; each later round adds the unlabelled
+/// samples predicted with at least semi_supervised.threshold. Writes semi_supervised.json and
+/// the final weights as best.safetensors; returns the last round's history.
+train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quiet, data::DataLoader& val_loader,
+                                   json& extra) {
+  auto parts = train::split_labelled(e.data.train, e.st.data.labelled_fraction, uint64_t(e.st.seed));
+  auto pseudo = train::PseudoLabelOptions()
+                    .threshold(e.st.semi.threshold)
+                    .rounds(e.st.semi.rounds)
+                    .epochs(e.st.epochs)
+                    .consistency_weight(e.st.semi.consistency_weight)
+                    .batch_size(e.st.batch_size)
+                    .predict_batch_size(e.st.eval_batch_size)
+                    .seed(uint64_t(e.st.seed));
+  auto options = trainer_options(e);
+  const int64_t steps = (parts.labelled->size() + e.st.batch_size - 1) / e.st.batch_size;
+  train::RoundSetup setup = [&](train::Trainer& t, optim::Optimizer& opt, int64_t round) {
+    if (!quiet) std::fprintf(stderr, "round %lld\n", static_cast<long long>(round));
+    add_callbacks(t, e, opt, steps, run, false, quiet);
+  };
+  Experiment* ep = &e;
+  train::OptimizerFactory factory = [ep](nn::Module&) { return make_optimizer(*ep); };
+  train::SemiSupervisedResult r = train::fit_pseudo_label(*e.model, factory, options, parts.labelled, parts.unlabelled,
+                                                          pseudo, &val_loader, make_loss(e), setup);
+  io::save(*e.model, (run / "best.safetensors").string());
+  io::atomic_write((run / "semi_supervised.json").string(), r.to_json() + "\n");
+  extra["labelled"] = parts.labelled->size();
+  extra["unlabelled"] = parts.unlabelled->size();
+  extra["supervised_only_val_accuracy"] = r.rounds.front().last("val_accuracy");
+  extra["final_val_accuracy"] = r.rounds.back().last("val_accuracy");
+  extra["pseudo_labelled_last_round"] = r.rounds.back().pseudo_labelled;
+  io::atomic_write((run / "metrics.csv").string(), train::MetricsLog::to_csv(r.rounds.back().history));
+  io::atomic_write((run / "metrics.jsonl").string(), train::MetricsLog::to_jsonl(r.rounds.back().history));
+  if (!quiet)
+    for (const auto& round : r.rounds)
+      std::fprintf(stderr, "round %lld: %lld labelled + %lld pseudo-labelled, val accuracy %.4f\n",
+                   static_cast<long long>(round.round), static_cast<long long>(round.labelled),
+                   static_cast<long long>(round.pseudo_labelled), round.last("val_accuracy"));
+  return r.rounds.back().history;
+}
+
+int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) {
+  const double t0 = now_seconds();
+  data::DataLoader val_loader = make_loader(e.data, e.data.val, e.st.eval_batch_size, false, 0);
+  auto options = trainer_options(e);
+  if (resume) options.resume_from((run / "last.ckpt").string());
+  train::Trainer trainer(options);
+  std::shared_ptr<train::EarlyStopping> early;
+  train::History history;
+  json extra;
+  if (e.st.task == TaskKind::SemiSupervised) {
+    DESCENT_CONFIG_CHECK(!resume, "resume: not supported for task = \"semi_supervised\" (its rounds are not checkpointed); ",
+                         "train again");
+    history = fit_semi_supervised(e, run, quiet, val_loader, extra);
+  } else {
+    data::DataLoader train_loader =
+        make_loader(e.data, e.data.train, e.st.batch_size, true, uint64_t(e.st.seed), e.st.data.num_workers);
+    auto opt = make_optimizer(e);
+    early = add_callbacks(trainer, e, *opt, train_loader.size(), run, true, quiet);
+    history = trainer.fit(*e.model, make_loss(e), *opt, train_loader, &val_loader);
+  }
   const double fit_seconds = now_seconds() - t0;
 
   load_best(e, run);
@@ -297,6 +365,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                         {"train_samples_per_sec_mean", sps},
                         {"threads", get_num_threads()}};
   summary["versions"] = versions();
+  if (!extra.empty()) summary["semi_supervised"] = extra;
   io::atomic_write((run / "summary.json").string(), summary.dump(2) + "\n");
 
   ReportInputs in;
@@ -311,6 +380,15 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                 {"parameters", std::to_string(summary["parameters"].get<int64_t>())},
                 {"training time", std::to_string(int(fit_seconds)) + " s in this process"},
                 {"versions", versions()}};
+  if (!extra.empty()) {
+    in.summary.insert(in.summary.begin() + 1,
+                      {"semi-supervised", std::to_string(extra["labelled"].get<int64_t>()) + " labelled + " +
+                                              std::to_string(extra["pseudo_labelled_last_round"].get<int64_t>()) +
+                                              " pseudo-labelled; val accuracy " +
+                                              fixed(100 * extra["supervised_only_val_accuracy"].get<double>(), 2) +
+                                              "% supervised only, " +
+                                              fixed(100 * extra["final_val_accuracy"].get<double>(), 2) + "% after the rounds"});
+  }
   in.task = to_string(e.st.task);
   in.history = &history;
   in.test = &test;
@@ -360,12 +438,6 @@ Experiment open_run(const std::string& run_dir) {
   e.data = bundle_from(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
   make_model(e);
   return e;
-}
-
-std::string fixed(double v, int digits = 4) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 }  // namespace

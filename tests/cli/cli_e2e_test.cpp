@@ -91,7 +91,7 @@ class CliTest : public ::testing::Test {
   /// The shipped config with its data moved to the generated samples.
   std::string config(const std::string& name) const {
     std::string args = q(kRepo / "configs" / (name + ".toml"));
-    if (name.rfind("fashion", 0) == 0) args += " --set data.path=" + q(root_ / "idx");
+    if (name.find("fashion") != std::string::npos) args += " --set data.path=" + q(root_ / "idx");
     return args;
   }
   std::string data_set(const std::string& name) const {
@@ -308,6 +308,31 @@ TEST_F(CliTest, OverridesAreRecordedInTheResolvedConfig) {
   Result r = run("info " + config("binary") + data_set("binary"), scratch_);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Linear"), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliTest, SemiSupervisedRoundsPseudoLabel) {
+  const fs::path run_dir = scratch_ / "run";
+  Result r = run("train " + config("semi_fashion") + " --set epochs=15 --set data.labelled_fraction=0.2" +
+                     " --set semi_supervised.threshold=0.5 --set semi_supervised.rounds=1 --quiet --out " + q(run_dir),
+                 scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream sf(run_dir / "summary.json");
+  json summary = json::parse(sf);
+  // 540 training examples (600 minus the 10% validation split), 20% of them labelled.
+  EXPECT_EQ(summary["semi_supervised"]["labelled"].get<int64_t>(), 108);
+  EXPECT_EQ(summary["semi_supervised"]["unlabelled"].get<int64_t>(), 432);
+  EXPECT_GT(summary["semi_supervised"]["pseudo_labelled_last_round"].get<int64_t>(), 0);
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "semi_supervised.json"));
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "report.html"));
+  r = run("predict " + q(run_dir) + " " + q(kRepo / "docs" / "guide" / "figures" / "nonexistent.png"), scratch_);
+  EXPECT_EQ(r.code, 1);  // a missing input file is a runtime error naming it
+  EXPECT_NE(r.err.find("nonexistent.png"), std::string::npos) << r.err;
+  r = run("resume " + q(run_dir), scratch_);
+  EXPECT_EQ(r.code, 2);
 }
 
 }  // namespace
