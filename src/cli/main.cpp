@@ -5,12 +5,14 @@
 //   descent eval RUN_DIR [--split test|val] [--data PATH] [--json]
 //   descent predict RUN_DIR INPUT... [--top K] [--json]
 //   descent info CONFIG.toml|RUN_DIR
+//   descent cluster CONFIG.toml [--set key=value ...] [--out DIR] [--quiet]
 //
 // Exit codes: 0 success, 1 runtime error (a bad data file, a failed write), 2 usage or config error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "cluster_command.h"
 #include "config.h"
 #include "run.h"
 
@@ -60,6 +62,13 @@ int main(int argc, char** argv) {
   i->add_option("path", info_path, "a TOML config or a run directory")->required();
   i->add_option("--set", info_sets, "override a config value (repeatable)");
 
+  ClusterArgs cluster;
+  auto* c = app.add_subcommand("cluster", "K-means on a config's data or on a trained model's layer; writes assignments, centers, metrics and a report.");
+  c->add_option("config", cluster.config, "the TOML config (task = \"clustering\")")->required();
+  c->add_option("--set", cluster.sets, "override a config value, e.g. --set cluster.n_clusters=5 (repeatable)");
+  c->add_option("--out", cluster.out, "the output directory (default runs/<name>)");
+  c->add_flag("--quiet,-q", cluster.quiet, "no progress output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& ex) {
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
     if (*e) return eval_command(run_dir, split, data, as_json);
     if (*p) return predict_command(run_dir, inputs, top, as_json);
     if (*i) return info_command(info_path, info_sets);
+    if (*c) return cluster_command(cluster);
   } catch (const ConfigError& ex) {
     std::fprintf(stderr, "descent: config error: %s\n", ex.message().c_str());
     return 2;
