@@ -97,7 +97,8 @@ class CliTest : public ::testing::Test {
   std::string data_set(const std::string& name) const {
     static const std::map<std::string, std::string> where = {
         {"image_folder", "images"},     {"audio_folder", "audio"},         {"text_csv_bag", "text.csv"},
-        {"text_csv_gru", "text.csv"},   {"tabular_regression", "regression.csv"}, {"binary", "classification.csv"}};
+        {"text_csv_gru", "text.csv"},   {"tabular_regression", "regression.csv"}, {"binary", "classification.csv"},
+        {"text_folder", "text_folder"}};
     auto it = where.find(name);
     return it == where.end() ? "" : " --set data.path=" + q(root_ / "samples" / it->second);
   }
@@ -183,7 +184,7 @@ TEST_P(ConfigKinds, TrainEvalPredictInfoResume) {
 
 INSTANTIATE_TEST_SUITE_P(Configs, ConfigKinds,
                          ::testing::Values("fashion_mlp", "fashion_cnn", "image_folder", "audio_folder", "text_csv_bag",
-                                           "text_csv_gru", "tabular_regression", "binary"));
+                                           "text_csv_gru", "text_folder", "tabular_regression", "binary"));
 
 /// A config file in the scratch folder.
 fs::path write_config(const fs::path& dir, const std::string& text) {
