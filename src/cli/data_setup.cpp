@@ -296,6 +296,28 @@ void build_idx(const Settings& st, DataBundle& b) {
   b.input_shape = {1, b.pre.height, b.pre.width};
 }
 
+/// The splits of a class-folder dataset: `open(root, training)` opens a folder with the training
+/// (augmenting) or the evaluation pipeline; val and test come from data.val_path / test_path when
+/// given (with the same classes), else from the split of data.path.
+template <typename Open>
+void class_folder_splits(const Settings& st, DataBundle& b, Open open) {
+  const DataSettings& d = st.data;
+  auto train_all = open(d.path, true), eval_all = open(d.path, false);
+  b.pre.class_names = train_all->classes();
+  Splits s = split_indices(train_all->size(), train_all->targets(), d.split, uint64_t(st.seed));
+  b.train = std::make_shared<data::Subset>(train_all, s.train);
+  b.train_labels = pick(train_all->targets(), s.train);
+  auto given_or_split = [&](const std::string& path, const char* key, const std::vector<int64_t>& idx) -> DatasetPtr {
+    if (path.empty()) return std::make_shared<data::Subset>(eval_all, idx);
+    auto other = open(path, false);
+    check_same_classes(b.pre.class_names, other->classes(), key, path);
+    return other;
+  };
+  b.val = given_or_split(d.val_path, "data.val_path", s.val);
+  b.test = given_or_split(d.test_path, "data.test_path", s.test);
+  b.input_shape = eval_all->get(0).data.sizes();
+}
+
 void build_image_folder(const Settings& st, DataBundle& b) {
   const DataSettings& d = st.data;
   b.pre.modality = "image";
@@ -309,30 +331,10 @@ void build_image_folder(const Settings& st, DataBundle& b) {
   data::TensorTransform train_t = eval_t;
   if (auto aug = augment(d, d.height, d.width))
     train_t = [pre, aug](const Tensor& img, data::SampleRng& rng) { return aug(pre.image(img), rng); };
-  auto open = [&](const std::string& root, data::TensorTransform t) {
-    return std::make_shared<data::ImageFolder>(root, data::ImageFolderOptions().channels(int(d.channels)).transform(t));
-  };
-  auto train_all = open(d.path, train_t), eval_all = open(d.path, eval_t);
-  b.pre.class_names = train_all->classes();
-  std::vector<double> f = d.split;
-  Splits s = split_indices(train_all->size(), train_all->targets(), f, uint64_t(st.seed));
-  b.train = std::make_shared<data::Subset>(train_all, s.train);
-  b.train_labels = pick(train_all->targets(), s.train);
-  if (!d.val_path.empty()) {
-    auto v = open(d.val_path, eval_t);
-    check_same_classes(b.pre.class_names, v->classes(), "data.val_path", d.val_path);
-    b.val = v;
-  } else {
-    b.val = std::make_shared<data::Subset>(eval_all, s.val);
-  }
-  if (!d.test_path.empty()) {
-    auto t = open(d.test_path, eval_t);
-    check_same_classes(b.pre.class_names, t->classes(), "data.test_path", d.test_path);
-    b.test = t;
-  } else {
-    b.test = std::make_shared<data::Subset>(eval_all, s.test);
-  }
-  b.input_shape = {d.channels, d.height, d.width};
+  class_folder_splits(st, b, [&](const std::string& root, bool training) {
+    return std::make_shared<data::ImageFolder>(
+        root, data::ImageFolderOptions().channels(int(d.channels)).transform(training ? train_t : eval_t));
+  });
 }
 
 void build_audio_folder(const Settings& st, DataBundle& b) {
@@ -355,26 +357,7 @@ void build_audio_folder(const Settings& st, DataBundle& b) {
                                                          .random_crop(random_crop)
                                                          .transform(features));
   };
-  auto train_all = open(d.path, true), eval_all = open(d.path, false);
-  b.pre.class_names = train_all->classes();
-  Splits s = split_indices(train_all->size(), train_all->targets(), d.split, uint64_t(st.seed));
-  b.train = std::make_shared<data::Subset>(train_all, s.train);
-  b.train_labels = pick(train_all->targets(), s.train);
-  if (!d.val_path.empty()) {
-    auto v = open(d.val_path, false);
-    check_same_classes(b.pre.class_names, v->classes(), "data.val_path", d.val_path);
-    b.val = v;
-  } else {
-    b.val = std::make_shared<data::Subset>(eval_all, s.val);
-  }
-  if (!d.test_path.empty()) {
-    auto t = open(d.test_path, false);
-    check_same_classes(b.pre.class_names, t->classes(), "data.test_path", d.test_path);
-    b.test = t;
-  } else {
-    b.test = std::make_shared<data::Subset>(eval_all, s.test);
-  }
-  b.input_shape = eval_all->get(0).data.sizes();
+  class_folder_splits(st, b, open);
 }
 
 void build_text(const Settings& st, DataBundle& b) {
@@ -399,14 +382,9 @@ void build_text(const Settings& st, DataBundle& b) {
   b.vocab_size = ds->vocab()->size();
   b.train = std::make_shared<data::Subset>(ds, s.train);
   b.train_labels = pick(all->labels(), s.train);
-  auto with_vocab = [&](const std::string& p, const char* what) {
-    auto other = data::TextClassification::from_csv(p, data::TextClassificationOptions(options).vocab(ds->vocab()));
-    check_same_classes(b.pre.class_names, other->classes(), what, p);
-    return other;
-  };
   auto open_with_vocab = [&](const std::string& p, const char* what) -> DatasetPtr {
-    if (d.kind == "text_csv") return with_vocab(p, what);
-    auto other = data::TextClassification::from_folder(p, data::TextClassificationOptions(options).vocab(ds->vocab()));
+    auto o = data::TextClassificationOptions(options).vocab(ds->vocab());
+    auto other = d.kind == "text_csv" ? data::TextClassification::from_csv(p, o) : data::TextClassification::from_folder(p, o);
     check_same_classes(b.pre.class_names, other->classes(), what, p);
     return other;
   };
