@@ -594,7 +594,8 @@ int cluster_command(const ClusterArgs& args) {
   auto opt = [](double v) { return std::isfinite(v) ? fmt(v) : std::string("-"); };
   std::vector<std::pair<std::string, std::string>> summary = {
       {"method", cs.method + ", k = " + std::to_string(k) + ", n_init = " + std::to_string(cs.n_init) + ", init " + cs.init},
-      {"examples", std::to_string(n) + " (" + cs.split + ": " + b.summary + ")"},
+      {"examples", std::to_string(n) + " of split '" + cs.split + "'"},
+      {"data", b.summary},
       {"features", std::to_string(dim) + " (" + feature_desc + ")"},
       {"inertia", fmt(inertia, "%.6g")},
       {cs.method == "kmeans" ? "Lloyd iterations" : "mini-batch steps", std::to_string(n_iter)},
