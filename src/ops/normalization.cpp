@@ -4,6 +4,7 @@
 //   dx = invstd * (g - mean(g) - xhat * mean(g * xhat)),  g = dy * weight,  xhat = (x - mean) * invstd
 // (means over the normalised elements), dweight = sum(dy * xhat), dbias = sum(dy).
 #include <cmath>
+#include <optional>
 
 #include "common.h"
 #include "descent/nn/functional/normalization.h"
@@ -49,25 +50,81 @@ Dims non_channel_dims(int64_t ndim) {
 Tensor own(const Tensor& t) { return t.clone(); }
 }  // namespace
 
-Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps) {
-  check_input(x, "batch_norm");
-  DESCENT_CHECK(x.dim() >= 2, "batch_norm: expected input of at least 2 dims [N, C, *], got shape ", x.sizes());
+namespace {
+// The memory format in which the fused batch-norm kernels can read x, or none (then the composed
+// path runs): float32/float64, non-empty, dense row-major or (4-D) dense channels-last.
+std::optional<MemoryFormat> fused_format(const Tensor& x) {
+  if ((x.dtype() != DType::Float32 && x.dtype() != DType::Float64) || x.numel() == 0) return std::nullopt;
+  if (x.is_contiguous()) return MemoryFormat::Contiguous;
+  if (x.dim() == 4 && x.is_contiguous(MemoryFormat::ChannelsLast)) return MemoryFormat::ChannelsLast;
+  return std::nullopt;
+}
+
+// Fused batch_norm: per-channel backend kernels for statistics, the normalise + affine pass and
+// both backward passes (arguments already validated by batch_norm).
+Tensor batch_norm_fused(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                        const Tensor& bias, bool training, double momentum, double eps, MemoryFormat fmt) {
+  const int64_t C = x.size(1), M = x.numel() / C;
+  const Shape cs{C};
+  Tensor mean, invstd, y;
+  {
+    NoGradGuard ng;
+    if (training) {
+      mean = empty(cs, x.dtype());
+      Tensor var = empty(cs, x.dtype());
+      ops::be(x).batch_norm_stats(x, mean, var);
+      invstd = (var + eps).rsqrt();
+      if (running_mean.defined()) {
+        Tensor rm = running_mean, rv = running_var;
+        rm.mul_(1.0 - momentum).add_(mean, momentum);
+        rv.mul_(1.0 - momentum).add_(var * (double(M) / double(M - 1)), momentum);
+      }
+    } else {
+      mean = running_mean.clone();  // a copy: later updates of the buffer must not reach backward
+      invstd = (running_var + eps).rsqrt();
+    }
+    y = empty_like(x);  // keeps x's memory format (channels-last stays channels-last)
+    ops::be(x).batch_norm_forward(x, mean, invstd, weight, bias, y);
+  }
+
+  if (autograd::any_requires_grad({&x, &weight, &bias})) {
+    const bool need_x = needs_grad(x), need_w = needs_grad(weight), need_b = needs_grad(bias);
+    const bool need_sums = need_w || need_b || (need_x && training);
+    SavedTensor sx(need_sums ? x : Tensor()), sw(need_x ? weight : Tensor());
+    record("BatchNormBackward", {&x, &weight, &bias}, {&y},
+           [sx, sw, mean, invstd, cs, fmt, training, need_x, need_w, need_b, need_sums](Grads& g) {
+             const char* nm = "BatchNormBackward";
+             Tensor gy = g[0];
+             if (!gy.is_contiguous(fmt)) gy = gy.contiguous(fmt);
+             Grads out(3);
+             Tensor xs = need_sums ? sx.get(nm) : Tensor(), sdy, sdx;
+             if (need_sums) {
+               sdy = empty(cs, gy.dtype());
+               sdx = empty(cs, gy.dtype());
+               ops::be(gy).batch_norm_backward_reduce(gy, xs, mean, invstd, sdy, sdx);
+             }
+             if (need_x) {
+               out[0] = empty_like(gy);
+               const Tensor none;
+               ops::be(gy).batch_norm_backward_input(gy, training ? xs : none, mean, invstd,
+                                                sw.defined() ? sw.get(nm) : none, training ? sdy : none,
+                                                training ? sdx : none, out[0]);
+             }
+             if (need_w) out[1] = sdx;
+             if (need_b) out[2] = sdy;
+             return out;
+           });
+  }
+  return y;
+}
+
+// The composed reference implementation: generic tensor ops (any strides, any float dtype).
+Tensor batch_norm_composed(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                           const Tensor& weight, const Tensor& bias, bool training, double momentum, double eps) {
   const int64_t C = x.size(1);
   const Shape cs{C};
-  check_param(weight, "batch_norm", "weight", cs, x);
-  check_param(bias, "batch_norm", "bias", cs, x);
-  check_param(running_mean, "batch_norm", "running_mean", cs, x);
-  check_param(running_var, "batch_norm", "running_var", cs, x);
-  DESCENT_CHECK(running_mean.defined() == running_var.defined(),
-                "batch_norm: running_mean and running_var must both be given or both be omitted");
-  DESCENT_CHECK(training || running_mean.defined(),
-                "batch_norm: running_mean and running_var are required when not training");
-  DESCENT_CHECK(eps >= 0, "batch_norm: eps must be non-negative, got ", eps);
   const Dims red = non_channel_dims(x.dim());
   const int64_t M = C == 0 ? 0 : x.numel() / C;  // values per channel
-  DESCENT_CHECK(!training || M > 1, "batch_norm: expected more than 1 value per channel when training, got input of shape ",
-                x.sizes());
   const Shape bs = channel_shape(x.dim(), C);
 
   Tensor mean, invstd, y;
@@ -124,6 +181,29 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
            });
   }
   return y;
+}
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  check_input(x, "batch_norm");
+  DESCENT_CHECK(x.dim() >= 2, "batch_norm: expected input of at least 2 dims [N, C, *], got shape ", x.sizes());
+  const int64_t C = x.size(1);
+  const Shape cs{C};
+  check_param(weight, "batch_norm", "weight", cs, x);
+  check_param(bias, "batch_norm", "bias", cs, x);
+  check_param(running_mean, "batch_norm", "running_mean", cs, x);
+  check_param(running_var, "batch_norm", "running_var", cs, x);
+  DESCENT_CHECK(running_mean.defined() == running_var.defined(),
+                "batch_norm: running_mean and running_var must both be given or both be omitted");
+  DESCENT_CHECK(training || running_mean.defined(),
+                "batch_norm: running_mean and running_var are required when not training");
+  DESCENT_CHECK(eps >= 0, "batch_norm: eps must be non-negative, got ", eps);
+  DESCENT_CHECK(!training || x.numel() > C, "batch_norm: expected more than 1 value per channel when training, got input of shape ",
+                x.sizes());
+  if (const auto fmt = fused_format(x))
+    return batch_norm_fused(x, running_mean, running_var, weight, bias, training, momentum, eps, *fmt);
+  return batch_norm_composed(x, running_mean, running_var, weight, bias, training, momentum, eps);
 }
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

@@ -109,6 +109,31 @@ class Backend {
   /// grad_in = the adjoint of adaptive_avg_pool2d applied to grad_out.
   virtual void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in,
                                             KernelImpl impl = KernelImpl::Fast) = 0;
+
+  // ---- batch normalisation (ops/normalization.cpp) ----
+  // x is [N, C, *] (at least 2-D), float32 or float64, dense in row-major memory or, for 4-D,
+  // channels-last; every activation of one call (x, y, grad_out, grad_in) has x's shape, dtype and
+  // memory format. Per-channel vectors are [C] in x's dtype (any stride); weight and bias may be
+  // undefined (1 and 0). Sums accumulate in double; M = numel / C values per channel. Results do
+  // not depend on the thread count.
+  /// mean[c] and biased var[c] of x over every dim but 1 (two passes: mean, then squared deviations).
+  virtual void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var,
+                                KernelImpl impl = KernelImpl::Fast) = 0;
+  /// y = (x - mean[c]) * (invstd[c] * weight[c]) + bias[c].
+  virtual void batch_norm_forward(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
+                                  const Tensor& bias, const Tensor& y, KernelImpl impl = KernelImpl::Fast) = 0;
+  /// sum_dy[c] = sum of grad_out, sum_dy_xhat[c] = sum of grad_out * (x - mean[c]) * invstd[c]
+  /// (the bias and weight gradients); either output may be undefined.
+  virtual void batch_norm_backward_reduce(const Tensor& grad_out, const Tensor& x, const Tensor& mean,
+                                          const Tensor& invstd, const Tensor& sum_dy, const Tensor& sum_dy_xhat,
+                                          KernelImpl impl = KernelImpl::Fast) = 0;
+  /// With batch statistics (sums given): grad_in = invstd * weight * (grad_out - (sum_dy + xhat *
+  /// sum_dy_xhat) / M), xhat = (x - mean) * invstd. With fixed statistics (sums undefined; x and
+  /// mean unused): grad_in = invstd * weight * grad_out.
+  virtual void batch_norm_backward_input(const Tensor& grad_out, const Tensor& x, const Tensor& mean,
+                                         const Tensor& invstd, const Tensor& weight, const Tensor& sum_dy,
+                                         const Tensor& sum_dy_xhat, const Tensor& grad_in,
+                                         KernelImpl impl = KernelImpl::Fast) = 0;
 };
 
 /// The backend serving a device.

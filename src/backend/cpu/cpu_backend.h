@@ -42,6 +42,15 @@ class CpuBackend final : public Backend {
                            int64_t divisor, KernelImpl impl) override;
   void adaptive_avg_pool2d(const Tensor& in, const Tensor& out, KernelImpl impl) override;
   void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, KernelImpl impl) override;
+  // batch_norm.cpp
+  void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var, KernelImpl impl) override;
+  void batch_norm_forward(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
+                          const Tensor& bias, const Tensor& y, KernelImpl impl) override;
+  void batch_norm_backward_reduce(const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& invstd,
+                                  const Tensor& sum_dy, const Tensor& sum_dy_xhat, KernelImpl impl) override;
+  void batch_norm_backward_input(const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& invstd,
+                                 const Tensor& weight, const Tensor& sum_dy, const Tensor& sum_dy_xhat,
+                                 const Tensor& grad_in, KernelImpl impl) override;
 };
 
 }  // namespace descent::backend::cpu
