@@ -414,7 +414,10 @@ Settings read_settings(toml::table& config, const std::string& source) {
   Section top(config, "");
   st.name = top.string("name", fs::path(source).stem().string());
   const std::string task = top.choice("task", "classification",
-                                      {"classification", "binary", "regression", "multilabel", "semi_supervised"});
+                                      {"classification", "binary", "regression", "multilabel", "semi_supervised",
+                                       "clustering"});
+  DESCENT_CONFIG_CHECK(task != "clustering", "task: 'clustering' configs run with `descent cluster` (or `descent train`), ",
+                       "not through this reader");
   st.task = task == "binary"            ? TaskKind::Binary
             : task == "regression"      ? TaskKind::Regression
             : task == "multilabel"      ? TaskKind::MultiLabel

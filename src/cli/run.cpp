@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cluster_command.h"
 #include "config.h"
 #include "data_setup.h"
 #include "descent/backend/parallel.h"
@@ -444,6 +445,8 @@ Experiment open_run(const std::string& run_dir) {
 
 int train_command(const TrainArgs& args) {
   toml::table config = load_with_overrides(args.config, args.sets);
+  if (config["task"].value_or(std::string()) == "clustering")  // unsupervised: `descent cluster` does the work
+    return cluster_command(ClusterArgs{args.config, args.sets, args.out, args.quiet});
   Experiment e = prepare(std::move(config), args.config);
   const fs::path run = args.out.empty() ? fs::path("runs") / e.st.name : fs::path(args.out);
   fs::create_directories(run);
