@@ -85,47 +85,53 @@ std::vector<T> as_t(const std::vector<double>& v) {
   return std::vector<T>(v.begin(), v.end());
 }
 
-// ---- contiguous-run helpers (four independent double accumulators so the loops vectorise) ----
+// ---- contiguous-run helpers ----
+// Eight independent double accumulators: the adds are throughput-bound (not latency-bound) and the
+// fixed-width inner loops vectorise. The lanes are combined in a fixed order.
+constexpr int kLanes = 8;
+inline double lanes_total(const double* a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
 template <typename T>
 double run_sum(const T* p, int64_t n) {
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  double a[kLanes] = {};
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    a0 += double(p[i]), a1 += double(p[i + 1]), a2 += double(p[i + 2]), a3 += double(p[i + 3]);
-  }
-  for (; i < n; ++i) a0 += double(p[i]);
-  return (a0 + a1) + (a2 + a3);
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) a[k] += double(p[i + k]);
+  for (; i < n; ++i) a[0] += double(p[i]);
+  return lanes_total(a);
 }
 template <typename T>
 double run_sqdev(const T* p, int64_t n, double m) {
-  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  double a[kLanes] = {};
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double d0 = double(p[i]) - m, d1 = double(p[i + 1]) - m, d2 = double(p[i + 2]) - m, d3 = double(p[i + 3]) - m;
-    a0 += d0 * d0, a1 += d1 * d1, a2 += d2 * d2, a3 += d3 * d3;
-  }
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      const double d = double(p[i + k]) - m;
+      a[k] += d * d;
+    }
   for (; i < n; ++i) {
     const double d = double(p[i]) - m;
-    a0 += d * d;
+    a[0] += d * d;
   }
-  return (a0 + a1) + (a2 + a3);
+  return lanes_total(a);
 }
-// (sum dy, sum dy * (x - m)) over one run.
+// (sum dy, sum dy * (x - m)) over one run, added to sdy and sdot.
 template <typename T>
 void run_dot(const T* dy, const T* x, int64_t n, double m, double& sdy, double& sdot) {
-  double s0 = 0, s1 = 0, d0 = 0, d1 = 0;
+  double s[kLanes] = {}, d[kLanes] = {};
   int64_t i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const double g0 = double(dy[i]), g1 = double(dy[i + 1]);
-    s0 += g0, s1 += g1;
-    d0 += g0 * (double(x[i]) - m), d1 += g1 * (double(x[i + 1]) - m);
-  }
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      const double g = double(dy[i + k]);
+      s[k] += g;
+      d[k] += g * (double(x[i + k]) - m);
+    }
   for (; i < n; ++i) {
     const double g = double(dy[i]);
-    s0 += g, d0 += g * (double(x[i]) - m);
+    s[0] += g, d[0] += g * (double(x[i]) - m);
   }
-  sdy += s0 + s1;
-  sdot += d0 + d1;
+  sdy += lanes_total(s);
+  sdot += lanes_total(d);
 }
 
 // Rows per block of a rows-layout reduction: about 16k elements, fixed by the shape alone.
