@@ -6,6 +6,13 @@
 //   ./build/release/examples/semi_supervised_fashion [--data DIR] [--fractions 0.01,0.1] [--rounds 3]
 //       [--epochs 5] [--initial-epochs 60] [--threshold 0.95] [--consistency 0] [--quick] [--quiet]
 //
+// Measured (2 cores, shared machine, default settings, 3.5 min wall, 2 min user CPU): 1% labels
+// supervised 79.58%, semi-supervised 80.35%; 10% labels supervised 82.24%, semi-supervised 83.67%.
+// Caveat: both sides share round 0's recipe (shift+noise augmentation, 120,000 samples). A longer
+// supervised run does better at 10% (60 epochs: 84.97% without augmentation, 83.62% with), and
+// there pseudo-labelling does not help (84.47% and 82.98%); at 1% it beats both (78.58% unaugmented).
+// Without the training augmentation pseudo-labelling hurts (1%: 77.15% vs 78.58%).
+//
 // --quick (and a missing data folder) runs on small synthetic images of Fashion-MNIST's shape
 // instead (a random template per class plus noise), so that the example runs anywhere.
 // On Fashion-MNIST, exits 1 when semi-supervised is not better than supervised for every fraction
