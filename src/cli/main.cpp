@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   t->add_option("--set", train.sets, "override a config value, e.g. --set optimizer.lr=0.01 (repeatable)");
   t->add_option("--out", train.out, "the run directory (default runs/<name>)");
   t->add_flag("--quiet,-q", train.quiet, "no progress output");
+  t->add_flag("--force", train.force, "replace the run already in --out");
 
   std::string run_dir;
   std::vector<std::string> resume_sets;

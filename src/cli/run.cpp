@@ -448,11 +448,19 @@ int train_command(const TrainArgs& args) {
   if (config["task"].value_or(std::string()) == "clustering")  // unsupervised: `descent cluster` does the work
     return cluster_command(ClusterArgs{args.config, args.sets, args.out, args.quiet});
   Experiment e = prepare(std::move(config), args.config);
-  const fs::path run = args.out.empty() ? fs::path("runs") / e.st.name : fs::path(args.out);
-  fs::create_directories(run);
+  // A new run never overwrites an older one: runs/<name> becomes runs/<name>-2, -3, ... when taken,
+  // and an explicit --out that holds a run is an error unless --force.
   std::error_code ec;
-  fs::remove(run / "last.ckpt", ec);  // a new run: never resume from an older one by accident
-  fs::remove(run / "best.safetensors", ec);
+  fs::path run = args.out.empty() ? fs::path("runs") / e.st.name : fs::path(args.out);
+  auto holds_run = [&](const fs::path& p) { return fs::exists(p / "config.toml", ec) || fs::exists(p / "last.ckpt", ec); };
+  if (args.out.empty())
+    for (int k = 2; holds_run(run); ++k) run = fs::path("runs") / (e.st.name + "-" + std::to_string(k));
+  else if (holds_run(run))
+    DESCENT_CONFIG_CHECK(args.force, "--out ", run.string(), ": already holds a run; choose another directory, continue it ",
+                         "with `descent resume ", run.string(), "`, or pass --force to replace it");
+  fs::create_directories(run);
+  for (const char* f : {"last.ckpt", "best.safetensors", "summary.json", "report.html", "semi_supervised.json"})
+    fs::remove(run / f, ec);  // --force: nothing of the replaced run may pass for this one's
   io::atomic_write((run / "config.toml").string(), to_toml(e.config));
   io::atomic_write((run / "preprocess.json").string(), e.data.pre.to_json() + "\n");
   {

@@ -17,8 +17,9 @@ namespace descent::cli {
 struct TrainArgs {
   std::string config;
   std::vector<std::string> sets;  ///< key=value overrides
-  std::string out;                ///< run directory ("" = runs/<name>)
+  std::string out;                ///< run directory ("" = runs/<name>, or runs/<name>-2, -3, ... when taken)
   bool quiet = false;
+  bool force = false;             ///< replace a run already in `out`
 };
 
 int train_command(const TrainArgs& args);

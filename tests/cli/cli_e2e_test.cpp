@@ -337,3 +337,19 @@ TEST_F(CliTest, SemiSupervisedRoundsPseudoLabel) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliTest, ANewRunNeverReplacesAnOldOneUnlessForced) {
+  const fs::path run_dir = scratch_ / "run";
+  const std::string cmd = "train " + config("binary") + data_set("binary") + " --set epochs=1 --quiet --out " + q(run_dir);
+  ASSERT_EQ(run(cmd, scratch_).code, 0);
+  const auto before = fs::last_write_time(run_dir / "best.safetensors");
+  Result r = run(cmd, scratch_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("already holds a run"), std::string::npos) << r.err;
+  EXPECT_EQ(fs::last_write_time(run_dir / "best.safetensors"), before);  // untouched
+  EXPECT_EQ(run(cmd + " --force", scratch_).code, 0);
+}
+
+}  // namespace
