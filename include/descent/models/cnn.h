@@ -8,9 +8,10 @@
 // with H' = floor(H / 2^k), W' = floor(W / 2^k), k = channels.size(). With batch_norm the convolutions
 // have no bias (BatchNorm's shift replaces it), as torchvision does. The defaults (channels {32, 64},
 // BatchNorm, dropout 0.25, hidden 128) are the SPEC CNN (conv32-pool-conv64-pool-fc128) plus BatchNorm
-// and dropout: BatchNorm costs about 20% of the training-step speed (batch 128, Adam) but converges in
-// fewer epochs (88.8% Fashion-MNIST test accuracy after one epoch with Adam 1e-3); dropout's cost is
-// within noise; channels-last input was not faster on the 2-core test machine, hence off by default.
+// and dropout: BatchNorm (fused per-channel kernels) adds about 15% to the training-step time
+// (batch 128, Adam; 40% before the fusion) but converges in fewer epochs (88.8% Fashion-MNIST test
+// accuracy after one epoch with Adam 1e-3); dropout's cost is within noise; channels-last input was
+// not faster on the 2-core test machine, hence off by default.
 //
 // Input [N, in_channels, height, width] float, NCHW or channels-last (kept through the convolutions);
 // channels_last(true) converts an NCHW input to channels-last first. Output [N, num_classes] logits.
