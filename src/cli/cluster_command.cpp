@@ -79,26 +79,6 @@ struct TrainedModel {
   toml::table data_table;  ///< the run's resolved [data]
 };
 
-/// Model inputs' shapes from a run's Preprocessor (as `descent predict` rebuilds them).
-DataBundle bundle_for(const Settings& st, const Preprocessor& pre) {
-  DataBundle b;
-  b.pre = pre;
-  if (pre.modality == "image") b.input_shape = {pre.channels, pre.height, pre.width};
-  else if (pre.modality == "audio") b.input_shape = pre.audio(zeros({1, pre.num_samples})).sizes();
-  else if (pre.modality == "text") {
-    b.input_shape = {pre.max_length};
-    b.input_dtype = kInt64;
-    b.vocab_size = int64_t(pre.vocab.size());
-  } else {
-    int64_t d = 0;
-    for (const auto& c : pre.columns) d += c.categorical ? int64_t(c.categories.size()) : 1;
-    b.input_shape = {d};
-  }
-  b.num_classes = st.task == TaskKind::Regression ? 0 : int64_t(pre.class_names.size());
-  b.num_outputs = st.task == TaskKind::Binary || st.task == TaskKind::Regression ? 1 : b.num_classes;
-  return b;
-}
-
 TrainedModel open_trained(const std::string& run_dir) {
   const fs::path run(run_dir);
   std::error_code ec;
@@ -114,7 +94,7 @@ TrainedModel open_trained(const std::string& run_dir) {
   if (auto* d = config["data"].as_table()) t.data_table = *d;
   const std::string pre_path = (run / "preprocess.json").string();
   t.pre = Preprocessor::from_json(data::read_text_file(pre_path, size_t(1) << 30), pre_path);
-  DataBundle b = bundle_for(t.st, t.pre);
+  DataBundle b = bundle_from_preprocessor(t.st, t.pre);
   manual_seed(uint64_t(t.st.seed));
   t.model = build_model(t.st.model, b);
   io::load(*t.model, (run / "best.safetensors").string());

@@ -491,6 +491,26 @@ DataBundle build_data(const Settings& st) {
   return b;
 }
 
+DataBundle bundle_from_preprocessor(const Settings& st, const Preprocessor& pre) {
+  DataBundle b;
+  b.pre = pre;
+  if (pre.modality == "image") b.input_shape = {pre.channels, pre.height, pre.width};
+  else if (pre.modality == "audio") b.input_shape = pre.audio(zeros({1, pre.num_samples})).sizes();
+  else if (pre.modality == "text") {
+    b.input_shape = {pre.max_length};
+    b.input_dtype = kInt64;
+    b.vocab_size = int64_t(pre.vocab.size());
+    b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+  } else {
+    int64_t d = 0;
+    for (const auto& c : pre.columns) d += c.categorical ? int64_t(c.categories.size()) : 1;
+    b.input_shape = {d};
+  }
+  b.num_classes = st.task == TaskKind::Regression ? 0 : int64_t(pre.class_names.size());
+  b.num_outputs = st.task == TaskKind::Binary || st.task == TaskKind::Regression ? 1 : b.num_classes;
+  return b;
+}
+
 data::DataLoader make_loader(const DataBundle& bundle, DatasetPtr dataset, int64_t batch_size, bool shuffle, uint64_t seed,
                              int64_t num_workers) {
   auto o = data::DataLoaderOptions().batch_size(batch_size).shuffle(shuffle).seed(seed).num_workers(num_workers);

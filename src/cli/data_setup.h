@@ -76,6 +76,10 @@ struct DataBundle {
 /// Builds the datasets a config describes (reads the data; errors name the files).
 DataBundle build_data(const Settings& st);
 
+/// What the model must accept and produce, from a run's saved Preprocessor alone (no datasets):
+/// for predict, info and features of a trained run without reading the data.
+DataBundle bundle_from_preprocessor(const Settings& st, const Preprocessor& pre);
+
 /// A loader over one split with the bundle's collate.
 data::DataLoader make_loader(const DataBundle& bundle, data::DatasetPtr dataset, int64_t batch_size, bool shuffle,
                              uint64_t seed, int64_t num_workers = 0);

@@ -406,27 +406,6 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   return 0;
 }
 
-/// Model inputs' shapes and sizes from a saved Preprocessor (predict / info without the data).
-DataBundle bundle_from(const Settings& st, const Preprocessor& pre) {
-  DataBundle b;
-  b.pre = pre;
-  if (pre.modality == "image") b.input_shape = {pre.channels, pre.height, pre.width};
-  else if (pre.modality == "audio") b.input_shape = pre.audio(zeros({1, pre.num_samples})).sizes();
-  else if (pre.modality == "text") {
-    b.input_shape = {pre.max_length};
-    b.input_dtype = kInt64;
-    b.vocab_size = int64_t(pre.vocab.size());
-    b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
-  } else {
-    int64_t d = 0;
-    for (const auto& c : pre.columns) d += c.categorical ? int64_t(c.categories.size()) : 1;
-    b.input_shape = {d};
-  }
-  b.num_classes = st.task == TaskKind::Regression ? 0 : int64_t(pre.class_names.size());
-  b.num_outputs = st.task == TaskKind::Binary || st.task == TaskKind::Regression ? 1 : b.num_classes;
-  return b;
-}
-
 /// A run directory's config, preprocessing and model (weights not loaded).
 Experiment open_run(const std::string& run_dir) {
   check_run_dir(run_dir);
@@ -436,7 +415,7 @@ Experiment open_run(const std::string& run_dir) {
   e.st = read_settings(e.config, e.source);
   apply_runtime(e.st);
   const fs::path pre_path = fs::path(run_dir) / "preprocess.json";
-  e.data = bundle_from(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
+  e.data = bundle_from_preprocessor(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
   make_model(e);
   return e;
 }

@@ -18,61 +18,22 @@
 #include "descent/data/synthetic_media.h"
 #include "descent/descent.h"
 #include "descent/io/safetensors.h"
+#include "cli_test_util.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-const fs::path kRepo = DESCENT_SOURCE_DIR;
-const std::string kTool = DESCENT_TOOL;
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Result run_tool(const std::string& args, const fs::path& scratch) {
-  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = "'" + kTool + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using namespace descent::cli_test;
 
 /// Scratch folder with the generated samples and a tiny IDX set (class c: a bright band at row 2c + 4).
 class ClusterCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     root_ = fs::temp_directory_path() / ("descent_cli_cluster_test_" + std::to_string(::getpid()));
-    fs::create_directories(root_ / "samples");
-    descent::data::synthetic::write_image_and_audio_samples((root_ / "samples").string(), 0);
-    descent::data::synthetic::write_text_and_tabular_samples((root_ / "samples").string(), 0);
-    fs::create_directories(root_ / "idx");
-    using namespace descent;
-    manual_seed(11);
-    auto write = [&](const std::string& prefix, int64_t n) {
-      std::vector<int64_t> lab(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) lab[size_t(i)] = i % 10;
-      Tensor img = rand({n, 28, 28}).mul(60.0);
-      for (int64_t i = 0; i < n; ++i) img.select(0, i).narrow(0, 2 * (i % 10) + 4, 3).add_(150.0);
-      data::write_idx((root_ / "idx" / (prefix + "-images-idx3-ubyte")).string(), img.to(kUInt8));
-      data::write_idx((root_ / "idx" / (prefix + "-labels-idx1-ubyte")).string(), from_vector(lab, {n}).to(kUInt8));
-    };
-    write("train", 400);
-    write("t10k", 200);
+    write_samples(root_);
+    write_tiny_idx(root_ / "idx", 400, 200, 11);
   }
   static void TearDownTestSuite() {
     std::error_code ec;

@@ -21,39 +21,16 @@
 #include "descent/data/synthetic.h"
 #include "descent/data/synthetic_media.h"
 #include "descent/descent.h"
+#include "cli_test_util.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
-const fs::path kRepo = DESCENT_SOURCE_DIR;
-const std::string kTool = DESCENT_TOOL;
+using namespace descent::cli_test;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-/// Runs the tool with arguments (shell-quoted here), capturing stdout and stderr.
-Result run(const std::string& args, const fs::path& scratch) {
-  const fs::path out = scratch / "stdout.txt", err = scratch / "stderr.txt";
-  const std::string cmd = "'" + kTool + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  auto slurp = [](const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  };
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+Result run(const std::string& args, const fs::path& scratch) { return run_tool(args, scratch); }
 
 /// Scratch folder with the generated sample data (as scripts/make-sample-data.sh writes it) and a
 /// tiny Fashion-MNIST-shaped IDX set.
@@ -61,24 +38,8 @@ class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     root_ = fs::temp_directory_path() / ("descent_cli_test_" + std::to_string(::getpid()));
-    fs::create_directories(root_ / "samples");
-    descent::data::synthetic::write_image_and_audio_samples((root_ / "samples").string(), 0);
-    descent::data::synthetic::write_text_and_tabular_samples((root_ / "samples").string(), 0);
-    // 600 training and 100 test 28x28 "images": class c is a bright band at row 2c, plus noise.
-    fs::create_directories(root_ / "idx");
-    using namespace descent;
-    manual_seed(7);
-    auto write = [&](const std::string& prefix, int64_t n) {
-      std::vector<int64_t> lab(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) lab[size_t(i)] = i % 10;
-      Tensor labels = from_vector(lab, {n});
-      Tensor img = rand({n, 28, 28}).mul(60.0);
-      for (int64_t i = 0; i < n; ++i) img.select(0, i).narrow(0, 2 * (i % 10) + 4, 3).add_(150.0);
-      data::write_idx((root_ / "idx" / (prefix + "-images-idx3-ubyte")).string(), img.to(kUInt8));
-      data::write_idx((root_ / "idx" / (prefix + "-labels-idx1-ubyte")).string(), labels.to(kUInt8));
-    };
-    write("train", 600);
-    write("t10k", 100);
+    write_samples(root_);
+    write_tiny_idx(root_ / "idx", 600, 100, 7);
   }
   static void TearDownTestSuite() {
     std::error_code ec;
