@@ -1,5 +1,8 @@
 // The caching allocator: freed blocks are kept in per-size free lists (sizes rounded up to a
-// small set of classes) and handed out again, up to a cap on cached bytes.
+// small set of classes) and handed out again, up to a cap on cached bytes. Blocks above
+// kMaxCachedBlock go straight back to the system: those are data sets and whole-data-set
+// intermediates (Fashion-MNIST's training images as float32 are 188 MB), not the per-step
+// activations the cache is for, and caching them kept hundreds of MB resident for nothing.
 #include "descent/core/storage.h"
 
 #include <cstdlib>
@@ -14,7 +17,8 @@ namespace descent {
 namespace {
 
 constexpr size_t kAlign = 64;
-constexpr size_t kMaxCached = size_t(512) << 20;  // 512 MiB
+constexpr size_t kMaxCached = size_t(512) << 20;      // 512 MiB
+constexpr size_t kMaxCachedBlock = size_t(32) << 20;  // 32 MiB
 
 size_t round_size(size_t n) {
   if (n <= 4096) return (n + kAlign - 1) / kAlign * kAlign;
@@ -47,7 +51,9 @@ Cache& cache() {
 void* alloc_bytes(size_t nbytes) {
   if (nbytes == 0) nbytes = 1;
   size_t sz = round_size(nbytes);
-  {
+  if (sz > kMaxCachedBlock) {
+    sz = (nbytes + kAlign - 1) / kAlign * kAlign;  // never cached, so no size class
+  } else {
     Cache& c = cache();
     std::lock_guard<std::mutex> g(c.mu);
     auto it = c.free_lists.find(sz);
@@ -70,7 +76,11 @@ void* alloc_bytes(size_t nbytes) {
 void free_bytes(void* p, size_t nbytes) {
   if (!p) return;
   if (nbytes == 0) nbytes = 1;
-  size_t sz = round_size(nbytes);
+  const size_t sz = round_size(nbytes);
+  if (sz > kMaxCachedBlock) {
+    std::free(p);
+    return;
+  }
   Cache& c = cache();
   std::lock_guard<std::mutex> g(c.mu);
   if (c.cached + sz > kMaxCached) {

@@ -382,7 +382,12 @@ Tensor relu(const Tensor& x) {
   DESCENT_CHECK(x.dtype() != DType::Bool, "relu: not supported for bool tensors");
   Tensor out = unary_values(UnaryOp::Relu, x, x.dtype());
   SavedTensor so(out);
-  record_unary("ReluBackward", x, out, [so](const Tensor& g) { return where(so.get("ReluBackward") > 0, g, 0.0); });
+  record_unary("ReluBackward", x, out, [so](const Tensor& g) {
+    const Tensor o = so.get("ReluBackward");
+    // create_graph: the differentiable form; otherwise one fused pass.
+    if (GradMode::is_enabled() && g.requires_grad()) return where(o > 0, g, 0.0);
+    return binary_values(BinaryOp::ReluBackward, g, o, o.dtype(), o.dtype());
+  });
   return out;
 }
 

@@ -210,6 +210,9 @@ void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& o
           return y > x ? y : x;
         });
         return;
+      case BinaryOp::ReluBackward:
+        binary_loop<T, T>(a, b, out, [](T g, T y) { return y > T(0) ? g : T(0); });
+        return;
       default: DESCENT_FAIL("binary kernel: unknown op ", int(op));
     }
   }
