@@ -105,8 +105,13 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   const Shape shape = broadcast_shapes(a.sizes(), b.sizes());
   Tensor out = ops::empty_like_layout(shape, rt, a.sizes() == shape ? a : b);
   if (out.numel() > 0) {
-    if (rt == DType::Bool) be(a).binary(BinaryOp::Add, raw_expand(raw_cast(a, rt), shape), raw_expand(raw_cast(b, rt), shape), out);
-    else be(a).add_scaled(raw_expand(raw_cast(a, rt), shape), raw_expand(raw_cast(b, rt), shape), alpha, out);
+    // Operands already of the result's dtype and shape go to the kernel as they are: no view
+    // copies (two atomic ref-count updates each) on the small-tensor path.
+    Tensor ta, tb;
+    const Tensor& ea = a.dtype() == rt && a.sizes() == shape ? a : (ta = raw_expand(raw_cast(a, rt), shape));
+    const Tensor& eb = b.dtype() == rt && b.sizes() == shape ? b : (tb = raw_expand(raw_cast(b, rt), shape));
+    if (rt == DType::Bool) be(a).binary(BinaryOp::Add, ea, eb, out);
+    else be(a).add_scaled(ea, eb, alpha, out);
   }
   if (any_requires_grad({&a, &b})) {
     Shape as = a.sizes(), bs = b.sizes();

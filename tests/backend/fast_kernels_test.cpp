@@ -51,8 +51,10 @@ TEST(FastGemm, PanelsMatchReferenceOnOddShapesAndTransposes) {
   set_num_threads(2);
   manual_seed(61);
   auto& be = backend::get(kCPU);
-  // Small (one serial call), split by rows (M >= N), split by columns, ragged panel edges.
-  const int64_t shapes[][3] = {{3, 5, 7}, {129, 37, 83}, {33, 257, 65}, {128, 256, 784}, {17, 1, 999}, {200, 200, 9}};
+  // Small (one serial call), split by rows (M >= N), split by columns, ragged panel edges,
+  // ... and one row or one column of C (batch-1 inference).
+  const int64_t shapes[][3] = {{3, 5, 7},     {129, 37, 83}, {33, 257, 65}, {128, 256, 784}, {200, 200, 9},
+                               {17, 1, 999}, {1, 256, 784}, {1, 10, 3},    {1, 1, 5}};
   for (DType dt : {kFloat32, kFloat64})
     for (const auto& s : shapes)
       for (bool ta : {false, true})
