@@ -163,3 +163,20 @@ TEST(FastReluBackward, MatchesCompareAndWhere) {
   relu(x).backward(g);
   EXPECT_TRUE(same_values(x.grad(), where(x.detach() > 0, g, 0.0)));
 }
+
+TEST(FastBinaryLoop, DenseFlatPathMatchesStridedPath) {
+  // Dense operands take one flat loop; the same values through transposed (strided) views take the
+  // planned loop. Sizes below and above the parallel grain, odd lengths.
+  manual_seed(65);
+  for (int64_t rows : {int64_t(1), int64_t(7), int64_t(301)})
+    for (DType dt : {kFloat32, kFloat64, kInt64}) {
+      SCOPED_TRACE(::testing::Message() << rows << " rows, " << dt);
+      Tensor a = (randn({rows, 257}) * 10).to(dt), b = (randn({rows, 257}) * 10).to(dt);
+      Tensor at = a.t().contiguous().t(), bt = b.t().contiguous().t();  // same values, column-major
+      if (rows > 1) ASSERT_FALSE(at.is_contiguous());
+      EXPECT_TRUE(same_values(a + b, at + bt));
+      EXPECT_TRUE(same_values(a * b, at * bt));
+      EXPECT_TRUE(same_values(a - b, at - bt));
+      EXPECT_TRUE(same_values(maximum(a, b), maximum(at, bt)));
+    }
+}
