@@ -8,6 +8,10 @@ ever makes a figure worse, so the best round is the least disturbed one. All raw
 in the JSON as well.
 
   report.py RUN_DIR --rounds N --threads T --json OUT.json
+
+Besides the three programs' {prog}-{round}.jsonl, RUN_DIR may hold descent1t-{round}.jsonl (descent's
+cnn_train on one thread, for the 2-thread/1-thread scaling) and descent-acc.jsonl / pytorch-acc.jsonl
+(the accuracy runs of `run.sh --accuracy`; torch_ref.py's "seconds" field becomes NAME_seconds).
 """
 import argparse
 import datetime
@@ -30,12 +34,21 @@ FIGURES = [
     ("openblas_sgemm_256_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
     ("openblas_sgemm_1024_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
     ("openblas_sgemm_2048_gflops", "GFLOP/s", "OpenBLAS called directly (descent_spec_bench)"),
-    ("mlp_train_samples_per_s", "samples/s", "needs nn layers (later issue)"),
-    ("mlp_infer_batch1_us", "us/call", "needs nn layers (later issue)"),
-    ("mlp_infer_10k_samples_per_s", "samples/s", "needs nn layers (later issue)"),
-    ("cnn_train_samples_per_s", "samples/s", "needs nn layers (later issue)"),
-    ("cnn_infer_batch1_us", "us/call", "needs nn layers (later issue)"),
-    ("cnn_infer_10k_samples_per_s", "samples/s", "needs nn layers (later issue)"),
+    ("mlp_train_samples_per_s", "samples/s", ""),
+    ("mlp_infer_batch1_us", "us/call", ""),
+    ("mlp_infer_10k_samples_per_s", "samples/s", "only torch_ref.py and descent print it"),
+    ("cnn_train_samples_per_s", "samples/s", ""),
+    ("cnn_train_1t_samples_per_s", "samples/s", "descent_spec_bench 1 --only=cnn_train"),
+    ("cnn_train_scaling_2t_over_1t", "x", "descent's cnn_train, 2 threads / 1 thread, same round"),
+    ("cnn_infer_batch1_us", "us/call", ""),
+    ("cnn_infer_10k_samples_per_s", "samples/s", "only torch_ref.py and descent print it"),
+    ("mlp_train_peak_rss_mib", "MiB", "descent: high-water mark of the training run alone (data loaded)"),
+    ("cnn_train_peak_rss_mib", "MiB",
+     "descent: high-water mark of the training run alone; libtorch/PyTorch: whole process peak"),
+    ("mlp_test_acc_10ep", "accuracy", "run.sh --accuracy; libtorch_ref has no accuracy run"),
+    ("mlp_test_acc_10ep_seconds", "s", "run.sh --accuracy"),
+    ("cnn_test_acc_5ep", "accuracy", "run.sh --accuracy; libtorch_ref has no accuracy run"),
+    ("cnn_test_acc_5ep_seconds", "s", "run.sh --accuracy"),
 ]
 # Per-process figures from /usr/bin/time -v; each program does different work (descent has no
 # training yet), so these are shown for information and get no ratio.
@@ -46,7 +59,7 @@ PROCESS_FIGURES = [
 
 
 def lower_is_better(name):
-    return name.endswith("_us") or name in ("peak_rss_mib", "wall_s")
+    return name.endswith(("_us", "_mib", "_seconds")) or name == "wall_s"
 
 
 def best(values, name):
@@ -68,6 +81,8 @@ def parse_jsonl(path):
             try:
                 obj = json.loads(line)
                 out[str(obj["bench"])] = float(obj["value"])
+                if "seconds" in obj:
+                    out[str(obj["bench"]) + "_seconds"] = float(obj["seconds"])
             except (ValueError, KeyError, TypeError):
                 continue
     return out
@@ -99,8 +114,10 @@ def fmt(v, name):
         return "n/a"
     if name.endswith("_us"):
         return f"{v:.3f}" if v < 10 else f"{v:.1f}"
-    if name in ("peak_rss_mib", "wall_s"):
-        return f"{v:.1f}"
+    if "_acc_" in name and not name.endswith("_seconds"):
+        return f"{100 * v:.2f}%"
+    if name.endswith(("_mib", "_seconds", "_scaling_2t_over_1t")) or name == "wall_s":
+        return f"{v:.2f}" if name.endswith("_scaling_2t_over_1t") else f"{v:.1f}"
     return f"{v:,.1f}"
 
 
@@ -126,6 +143,26 @@ def target_of(name, best_vals):
             return ">= 0.9x OpenBLAS direct", None
         frac = d / o
         return f">= 0.9x OpenBLAS direct: {frac:.2f}x", frac >= 0.9
+    if name in ("cnn_train_samples_per_s", "mlp_train_samples_per_s"):
+        r = ratio_vs_libtorch(name, d, best_vals["libtorch"].get(name))
+        return (">= 2.0x libtorch", None) if r is None else (f">= 2.0x libtorch: {r:.2f}x", r >= 2.0)
+    if name in ("cnn_infer_batch1_us", "mlp_infer_batch1_us"):
+        l = best_vals["libtorch"].get(name)
+        if d is None or l is None:
+            return "<= 0.5x libtorch time", None
+        return f"<= 0.5x libtorch time: {d / l:.2f}x", d / l <= 0.5
+    if name == "cnn_train_peak_rss_mib":
+        l = best_vals["libtorch"].get(name)
+        if d is None or l is None:
+            return "<= 1.0x libtorch", None
+        return f"<= 1.0x libtorch: {d / l:.2f}x", d / l <= 1.0
+    if name == "cnn_train_scaling_2t_over_1t":
+        return (">= 1.7x", None) if d is None else (f">= 1.7x: {d:.2f}x", d >= 1.7)
+    if name in ("mlp_test_acc_10ep", "cnn_test_acc_5ep"):
+        p = best_vals["pytorch"].get(name)
+        if d is None or p is None:
+            return ">= PyTorch - 0.3 pp", None
+        return f">= PyTorch - 0.3 pp: {100 * (d - p):+.2f} pp", d >= p - 0.003
     if name.startswith("sgemm_"):  # for information, no target
         o = best_vals["descent"].get("openblas_" + name)
         if d is not None and o is not None:
@@ -179,6 +216,31 @@ def main():
             for k, v in figs.items():
                 raw[prog].setdefault(k, []).append(v)
 
+    # descent's 1-thread cnn_train: its own figure, and the scaling of each round (same round: same
+    # machine state), best over rounds.
+    scaling = []
+    for r in range(1, args.rounds + 1):
+        one_path = os.path.join(args.run_dir, f"descent1t-{r}.jsonl")
+        one = parse_jsonl(one_path).get("cnn_train_samples_per_s")
+        t1 = parse_time(os.path.join(args.run_dir, f"descent1t-{r}.time"))
+        if os.path.exists(one_path) and (one is None or t1["exit_status"] not in (0, None)):
+            failures.append({"program": "descent1t", "round": r, "exit_status": t1["exit_status"],
+                             "stderr": os.path.join(args.run_dir, f"descent1t-{r}.err")})
+        two = parse_jsonl(os.path.join(args.run_dir, f"descent-{r}.jsonl")).get("cnn_train_samples_per_s")
+        if one is not None:
+            raw["descent"].setdefault("cnn_train_1t_samples_per_s", []).append(one)
+            if two is not None and one > 0:
+                scaling.append(two / one)
+    if scaling:
+        raw["descent"]["cnn_train_scaling_2t_over_1t"] = scaling
+    # The references print no per-run memory: their whole-process peak stands in for cnn_train's.
+    for prog in ("libtorch", "pytorch"):
+        if "peak_rss_mib" in raw[prog]:
+            raw[prog]["cnn_train_peak_rss_mib"] = list(raw[prog]["peak_rss_mib"])
+    for prog in ("descent", "pytorch"):
+        for k, v in parse_jsonl(os.path.join(args.run_dir, f"{prog}-acc.jsonl")).items():
+            raw[prog].setdefault(k, []).append(v)
+
     names = [f for f, _, _ in FIGURES]
     extra = sorted({k for p in raw.values() for k in p} - set(names) - {f for f, _, _ in PROCESS_FIGURES})
     figures = FIGURES + [(e, "", "") for e in extra] + PROCESS_FIGURES
@@ -198,7 +260,7 @@ def main():
                      "raw": {p: raw[p].get(name, []) for p, _ in PROGRAMS}})
 
     # The table.
-    head = ["figure", "unit", "descent", "libtorch", "PyTorch", "ratio", "target"]
+    head = ["figure", "unit", "descent", "libtorch", "PyTorch", "ratio", "target", "met?"]
     table = []
     for row in rows:
         name = row["figure"]
@@ -207,12 +269,11 @@ def main():
         else:
             ratio = "-"
         target = row["target"] or ""
-        if row["target_met"] is not None:
-            target += "  MET" if row["target_met"] else "  NOT MET"
+        met = "" if row["target_met"] is None else ("yes" if row["target_met"] else "NO")
         if not target and row["note"]:
             target = "(" + row["note"] + ")"
         table.append([name, row["unit"], fmt(row["descent"], name), fmt(row["libtorch"], name),
-                      fmt(row["pytorch"], name), ratio, target])
+                      fmt(row["pytorch"], name), ratio, target, met])
     widths = [max(len(str(r[i])) for r in [head] + table) for i in range(len(head))]
     right = {2, 3, 4, 5}
 

@@ -2,12 +2,14 @@
 # Runs the end-to-end bench spec (../shared/bench/SPEC.md) for descent and both references on this
 # machine, in the same run, alternating programs round by round, and prints the comparison table.
 #
-#   bench/run.sh [--rounds N] [--quick] [--threads T] [--no-install] [--no-build]
+#   bench/run.sh [--rounds N] [--quick] [--threads T] [--accuracy] [--no-install] [--no-build]
 #
 #   --rounds N    rounds of (descent, libtorch, PyTorch); best value per figure is kept (default 2)
 #   --quick       one round. The references' arguments offer no way to skip their training
 #                 figures, so a round still takes about 35 s (see bench/README.md)
 #   --threads T   threads for every program (default 2, or DESCENT_BENCH_THREADS)
+#   --accuracy    also the accuracy runs (mlp 10 epochs, cnn 5 epochs) of descent and torch_ref.py,
+#                 once, after the rounds (several minutes; libtorch_ref has no accuracy run)
 #   --no-install  skip scripts/install-bench-deps.sh
 #   --no-build    skip configuring/building descent and the libtorch reference (they must exist)
 #
@@ -26,7 +28,8 @@ rounds=2
 threads=${DESCENT_BENCH_THREADS:-2}
 do_install=1
 do_build=1
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+do_accuracy=0
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --quick) rounds=1; shift ;;
     --threads) threads=${2:?--threads needs a number}; shift 2 ;;
     --threads=*) threads=${1#*=}; shift ;;
+    --accuracy) do_accuracy=1; shift ;;
     --no-install) do_install=0; shift ;;
     --no-build) do_build=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -107,13 +111,21 @@ run_one() {  # name round command...
   # The environment may pin OpenBLAS to an older kernel; unset that for every program compared.
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/time -v -o "$base.time" "$@" \
     >"$base.jsonl" 2>"$base.err" || rc=$?
-  printf '  round %d  %-9s %3ds  exit %d\n' "$round" "$name" $((SECONDS - t0)) "$rc"
+  printf '  round %-3s %-9s %3ds  exit %d\n' "$round" "$name" $((SECONDS - t0)) "$rc"
 }
 for ((r = 1; r <= rounds; r++)); do
   run_one descent "$r" "$spec_bench" "$threads"
+  # descent's cnn_train on one thread, for the 2-thread / 1-thread scaling
+  run_one descent1t "$r" "$spec_bench" 1 --only=cnn_train
   run_one libtorch "$r" "$ref_bin" "$threads"
   run_one pytorch "$r" /usr/bin/python3 "$ref_py" speed "$threads"
 done
+
+if [ "$do_accuracy" = 1 ]; then
+  step "accuracy runs (mlp 10 epochs, cnn 5 epochs)"
+  run_one descent acc "$spec_bench" "$threads" --accuracy
+  run_one pytorch acc /usr/bin/python3 "$ref_py" accuracy "$threads"
+fi
 
 # (e) table, (f) JSON
 rc=0

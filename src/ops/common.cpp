@@ -40,7 +40,8 @@ Tensor raw_cast(const Tensor& t, DType dtype) {
 }
 
 Tensor empty_like_layout(const Shape& sizes, DType dtype, const Tensor& like) {
-  if (like.defined() && like.sizes() == sizes && like.dim() > 1 && !like.is_contiguous() &&
+  // Cheap tests first: most calls (1-D or contiguous `like`) never compare the shapes.
+  if (like.defined() && like.dim() > 1 && !like.is_contiguous() && like.sizes() == sizes &&
       like.is_non_overlapping_and_dense())
     return empty_strided(sizes, like.strides(), dtype);
   return empty(sizes, dtype);

@@ -18,6 +18,7 @@ enum class UnaryOp : uint8_t {
 };
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum,
+  ReluBackward,  // out = b > 0 ? a : 0 (a: gradient, b: relu's output): one pass instead of compare + where
   // comparisons and logic: output dtype bool
   Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
 };

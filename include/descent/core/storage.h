@@ -13,9 +13,11 @@ namespace descent {
 void* alloc_bytes(size_t nbytes);
 /// Returns a block from alloc_bytes to the cache.
 void free_bytes(void* p, size_t nbytes);
-/// Frees every cached block (for tests and memory-tight code).
+/// Frees every cached block (for tests and memory-tight code). Each thread also keeps its last few
+/// freed small blocks (up to 32 of at most 64 KiB) for lock-free reuse; other threads' are untouched.
 void empty_cache();
-/// Bytes currently held in the allocator's cache (not in use by any tensor).
+/// Bytes currently held in the allocator's shared cache (not in use by any tensor; the per-thread
+/// small-block fronts are not counted).
 size_t cached_bytes();
 
 /// A shared buffer plus the version counter that in-place ops bump (autograd checks it).

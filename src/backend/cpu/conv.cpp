@@ -7,27 +7,45 @@
 // A 1x1 kernel with unit stride and no padding needs no im2col: the input already is `cols`.
 // Reference kernels are plain loops over logical indices (any strides) accumulating in double;
 // tests compare the two on random shapes.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
+#include "blas.h"
 #include "cpu_backend.h"
 #include "descent/backend/parallel.h"
 
 namespace descent::backend::cpu {
 namespace {
 
-// OpenBLAS runs a GEMM on one thread below m*n*k = 65536 * 4 (GEMM_MULTITHREAD_THRESHOLD); such
-// GEMMs are worth spreading over images ourselves, bigger ones are left to BLAS's own threads.
-constexpr double kBlasSerialMnk = 65536.0 * 4;
+// One image's GEMM below kGemmSerialMnk (blas.h) runs serially: such GEMMs are spread over
+// images instead; bigger ones over panels of C by gemm_rowmajor.
+constexpr double kBlasSerialMnk = kGemmSerialMnk;
 // Upper bound on the elements of one im2col buffer in the NHWC kernels (images are blocked so the
 // buffer stays near the L2/L3 working-set size). Fixed, so results do not depend on thread count.
 constexpr int64_t kColsBudget = int64_t(1) << 21;
 // Images per partial sum in the NCHW weight gradient (fixed for thread-count-independent results).
 constexpr int64_t kWeightGradBlock = 8;
+
+// A scratch buffer from the caching allocator, left uninitialised: every use below overwrites it
+// fully, and zeroing 8 MB of im2col columns per call (std::vector's value-initialisation) cost
+// as much as the copy into them.
+template <typename T>
+class Scratch {
+ public:
+  explicit Scratch(size_t n) : n_(n), p_(n ? static_cast<T*>(alloc_bytes(n * sizeof(T))) : nullptr) {}
+  ~Scratch() {
+    if (p_) free_bytes(p_, n_ * sizeof(T));
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  T* data() const { return p_; }
+
+ private:
+  size_t n_;
+  T* p_;
+};
 
 struct Geom {
   int64_t N, C, H, W, O, Ho, Wo, G, Cg, Og, kh, kw, sh, sw, ph, pw, dh, dw;
@@ -83,17 +101,7 @@ Geom make_geom(const Tensor& x, const Tensor& y, const Tensor& weight, const Win
 template <typename T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
           int64_t ldb, T beta, T* C, int64_t ldc) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
-    return;
-  }
-  const auto a = ta ? CblasTrans : CblasNoTrans, b = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, a, b, int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
-  else
-    cblas_dgemm(CblasRowMajor, a, b, int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+  gemm_rowmajor(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // Range of output positions o (0 <= o < out) whose input coordinate o*s - p + k*d lies in [0, in).
@@ -223,7 +231,7 @@ int64_t nhwc_block(const Geom& g) {
 template <typename T, typename Fn>
 void for_each_image(const Geom& g, size_t scratch, Fn&& fn) {
   parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<T> buf(scratch);
+    Scratch<T> buf(scratch);
     for (int64_t n = lo; n < hi; ++n) fn(n, buf.data());
   });
 }
@@ -248,7 +256,7 @@ void each(int64_t nb, Fn&& fn) {
 template <typename T>
 void conv_fwd_nchw_blocked(const T* x, const T* w, const T* b, T* y, const Geom& g) {
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
-  std::vector<T> cols(size_t(K * B * HoWo)), tmp(size_t(g.Og * B * HoWo));
+  Scratch<T> cols(size_t(K * B * HoWo)), tmp(size_t(g.Og * B * HoWo));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
     for (int64_t gi = 0; gi < g.G; ++gi) {
@@ -279,7 +287,7 @@ void gather_grad_out(const T* dy, T* dyb, int64_t n0, int64_t nb, int64_t gi, co
 template <typename T>
 void conv_bwd_input_nchw_blocked(const T* dy, const T* w, T* dx, const Geom& g) {
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
-  std::vector<T> dcols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
+  Scratch<T> dcols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
     for (int64_t gi = 0; gi < g.G; ++gi) {
@@ -298,7 +306,7 @@ void conv_bwd_input_nchw_blocked(const T* dy, const T* w, T* dx, const Geom& g) 
 template <typename T>
 void conv_bwd_weight_nchw_blocked(const T* dy, const T* x, T* dw, const Geom& g) {
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_block(g);
-  std::vector<T> cols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
+  Scratch<T> cols(size_t(K * B * HoWo)), dyb(size_t(g.Og * B * HoWo));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * HoWo;
     for (int64_t gi = 0; gi < g.G; ++gi) {
@@ -346,7 +354,7 @@ void conv_fwd_fast(const Tensor& in, const Tensor& weight, const Tensor& bias, c
   const T* wp = direct ? w : wk.data();
   const int64_t rowlen = g.kk() * g.C;
   const int64_t B = nhwc_block(g);
-  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  Scratch<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
     const T* cp = x + n0 * HW * g.C;
@@ -402,7 +410,7 @@ void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Ten
   const T* wp = direct ? w : wk.data();
   const int64_t rowlen = g.kk() * g.C;
   const int64_t B = nhwc_block(g);
-  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  Scratch<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
     T* target = direct ? dx + n0 * HW * g.C : cols.data();
@@ -438,9 +446,9 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
   if (!g.cl) {
     // Fixed blocks of images, each summed into its own partial, then the partials in order.
     const int64_t nblocks = (g.N + kWeightGradBlock - 1) / kWeightGradBlock;
-    std::vector<T> partial(size_t(nblocks * wsize));
+    Scratch<T> partial(size_t(nblocks * wsize));
     parallel_for(0, nblocks, 1, [&](int64_t lo, int64_t hi) {
-      std::vector<T> cols(direct ? 0 : size_t(K * HoWo));
+      Scratch<T> cols(direct ? 0 : size_t(K * HoWo));
       for (int64_t blk = lo; blk < hi; ++blk) {
         T* acc = partial.data() + blk * wsize;
         const int64_t n_end = std::min(g.N, (blk + 1) * kWeightGradBlock);
@@ -465,7 +473,7 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
   T* wp = direct ? dw : wk.data();
   const int64_t rowlen = g.kk() * g.C;
   const int64_t B = nhwc_block(g);
-  std::vector<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
+  Scratch<T> cols(direct ? 0 : size_t(B * HoWo * rowlen));
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), P = nb * HoWo;
     const T* cp = x + n0 * HW * g.C;

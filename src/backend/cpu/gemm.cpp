@@ -1,10 +1,9 @@
-// GEMM through CBLAS (OpenBLAS). Strided and transposed operands go to BLAS without a copy
+// GEMM through CBLAS (OpenBLAS), threaded by gemm_rowmajor (blas.h). Strided and transposed operands go to BLAS without a copy
 // whenever one of their two dims has unit stride; anything else is packed first.
-#include <cblas.h>
-
 #include <cstring>
 #include <vector>
 
+#include "blas.h"
 #include "cpu_backend.h"
 #include "loop.h"
 
@@ -52,14 +51,7 @@ void gemm_float(const Tensor& a, const Tensor& b, const Tensor& out, double alph
       for (int64_t j = 0; j < N; ++j) op[i * ldc + j] = beta == 0.0 ? T(0) : static_cast<T>(beta * op[i * ldc + j]);
     return;
   }
-  const auto ta = va.trans ? CblasTrans : CblasNoTrans, tb = vb.trans ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), float(alpha), ap, int(va.ld), bp, int(vb.ld),
-                float(beta), op, int(ldc));
-  } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), alpha, ap, int(va.ld), bp, int(vb.ld), beta, op,
-                int(ldc));
-  }
+  gemm_rowmajor(va.trans, vb.trans, M, N, K, T(alpha), ap, va.ld, bp, vb.ld, T(beta), op, ldc);
 }
 
 template <typename T>

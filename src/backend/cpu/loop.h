@@ -32,13 +32,16 @@ LoopPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>& op
   DESCENT_CHECK(nd <= kMaxDims, "tensors of more than ", kMaxDims, " dims are not supported (got ", nd, ")");
   // Order dims by operand 0's stride, largest first, ties keep their order.
   int order[kMaxDims];
-  std::iota(order, order + nd, 0);
   const Shape& s0 = ops[0]->strides();
-  std::stable_sort(order, order + nd, [&](int a, int b) {
-    int64_t sa = shape[a] == 1 ? INT64_MAX : std::abs(s0[a]);
-    int64_t sb = shape[b] == 1 ? INT64_MAX : std::abs(s0[b]);
-    return sa > sb;
-  });
+  int64_t key[kMaxDims];
+  // Stable insertion sort (a handful of dims): std::stable_sort allocates a buffer on every call,
+  // which showed up in the per-op overhead of small tensors.
+  for (int k = 0; k < nd; ++k) {
+    const int64_t kv = shape[k] == 1 ? INT64_MAX : std::abs(s0[k]);
+    int j = k;
+    for (; j > 0 && key[j - 1] < kv; --j) key[j] = key[j - 1], order[j] = order[j - 1];
+    key[j] = kv, order[j] = k;
+  }
   int m = 0;
   for (int k = 0; k < nd; ++k) {
     int d = order[k];

@@ -5,12 +5,17 @@
 // (planes in parallel); NHWC keeps the channel loop innermost so each window step is a contiguous
 // vector over C (images in parallel). Reference kernels are one plain loop per output element over
 // the tensors' own strides; tests compare the two.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 #include <limits>
 #include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "cpu_backend.h"
 #include "descent/backend/parallel.h"
@@ -147,14 +152,124 @@ void max_plane(const T* xp, T* yp, int64_t* ip, const PGeom& g, const Window2d& 
   }
 }
 
+// The common 2x2 window with stride 2, no padding or dilation, every window inside the plane (no
+// ceil_mode overhang): each output compares its four taps in PyTorch's order (row 0 left, right,
+// row 1 left, right) without the general loop's window arithmetic.
+bool is_2x2_s2(const PGeom& g, const Window2d& w) {
+  return w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 && w.ph == 0 && w.pw == 0 && w.dh == 1 && w.dw == 1 &&
+         2 * g.Ho <= g.H && 2 * g.Wo <= g.W;
+}
+
+template <typename T, bool kIdx>
+void max_plane_2x2(const T* xp, T* yp, int64_t* ip, const PGeom& g) {
+  for (int64_t oh = 0; oh < g.Ho; ++oh) {
+    const T* r0 = xp + 2 * oh * g.W;
+    const T* r1 = r0 + g.W;
+    T* yr = yp + oh * g.Wo;
+    if constexpr (kIdx) {
+      int64_t* ir = ip + oh * g.Wo;
+      const int64_t base = 2 * oh * g.W;
+      for (int64_t ow = 0; ow < g.Wo; ++ow) {
+        // The first tap always wins against the initial -inf (or equals it, keeping its index).
+        const int64_t i0 = base + 2 * ow;
+        T best = r0[2 * ow];
+        int64_t bi = i0;
+        update_max(r0[2 * ow + 1], i0 + 1, best, bi);
+        update_max(r1[2 * ow], i0 + g.W, best, bi);
+        update_max(r1[2 * ow + 1], i0 + g.W + 1, best, bi);
+        yr[ow] = best;
+        ir[ow] = bi;
+      }
+    } else {
+      for (int64_t ow = 0; ow < g.Wo; ++ow)
+        yr[ow] = nan_max(r1[2 * ow + 1], nan_max(r1[2 * ow], nan_max(r0[2 * ow + 1], r0[2 * ow])));
+    }
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns about the _mm512_undefined_* placeholders inside its own intrinsics headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// AVX-512 form of max_plane_2x2 for float32, picked at run time (the library is built for plain
+// x86-64). 16 outputs per step: the two input rows' 32 floats are split into even and odd
+// columns, the four taps compared in the same order with the same NaN rule, and the winning tap
+// (0..3) turned into the flat index i0 + {0, 1, W, W + 1}. Rows shorter than 16 outputs use masks.
+__attribute__((target("avx512f"))) void max_plane_2x2_avx512(const float* xp, float* yp, int64_t* ip,
+                                                              const PGeom& g) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i offW = _mm512_set1_epi32(int32_t(g.W));
+  for (int64_t oh = 0; oh < g.Ho; ++oh) {
+    const float* r0 = xp + 2 * oh * g.W;
+    const float* r1 = r0 + g.W;
+    float* yr = yp + oh * g.Wo;
+    int64_t* ir = ip ? ip + oh * g.Wo : nullptr;
+    const int64_t base = 2 * oh * g.W;
+    for (int64_t ow = 0; ow < g.Wo; ow += 16) {
+      const int64_t n = std::min<int64_t>(16, g.Wo - ow), m2 = 2 * n;  // outputs, input floats per row
+      const __mmask16 klo = __mmask16(m2 >= 16 ? 0xffff : (1u << m2) - 1);
+      const __mmask16 khi = __mmask16(m2 <= 16 ? 0 : m2 >= 32 ? 0xffff : (1u << (m2 - 16)) - 1);
+      const __mmask16 kout = __mmask16(n >= 16 ? 0xffff : (1u << n) - 1);
+      const __m512 a0 = _mm512_maskz_loadu_ps(klo, r0 + 2 * ow), a1 = _mm512_maskz_loadu_ps(khi, r0 + 2 * ow + 16);
+      const __m512 b0 = _mm512_maskz_loadu_ps(klo, r1 + 2 * ow), b1 = _mm512_maskz_loadu_ps(khi, r1 + 2 * ow + 16);
+      const __m512 t[4] = {_mm512_permutex2var_ps(a0, even, a1), _mm512_permutex2var_ps(a0, odd, a1),
+                           _mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1)};
+      __m512 best = t[0];
+      __m512i tap = _mm512_setzero_si512();
+      for (int k = 1; k < 4; ++k) {
+        const __mmask16 upd = _mm512_cmp_ps_mask(t[k], best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(t[k], t[k], _CMP_UNORD_Q);
+        best = _mm512_mask_blend_ps(upd, best, t[k]);
+        tap = _mm512_mask_blend_epi32(upd, tap, _mm512_set1_epi32(k));
+      }
+      _mm512_mask_storeu_ps(yr + ow, kout, best);
+      if (!ir) continue;
+      // offset within the window: (tap & 1) + (tap >> 1) * W, plus 2 * lane
+      const __m512i off = _mm512_add_epi32(
+          _mm512_add_epi32(_mm512_and_si512(tap, _mm512_set1_epi32(1)),
+                           _mm512_mullo_epi32(_mm512_srli_epi32(tap, 1), offW)),
+          lane2);
+      const __m512i b64 = _mm512_set1_epi64(base + 2 * ow);
+      const __m512i lo = _mm512_add_epi64(b64, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(off)));
+      const __m512i hi = _mm512_add_epi64(b64, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(off, 1)));
+      _mm512_mask_storeu_epi64(ir + ow, __mmask8(kout & 0xff), lo);
+      _mm512_mask_storeu_epi64(ir + ow + 8, __mmask8(kout >> 8), hi);
+    }
+  }
+}
+
+#pragma GCC diagnostic pop
+
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+#else
+inline bool has_avx512() { return false; }
+inline void max_plane_2x2_avx512(const float*, float*, int64_t*, const PGeom&) {}
+#endif
+
+// The 2x2 / stride-2 plane kernel for T, vectorised where the CPU allows.
+template <typename T, bool kIdx>
+void max_plane_2x2_best(const T* xp, T* yp, int64_t* ip, const PGeom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_avx512()) return max_plane_2x2_avx512(xp, yp, kIdx ? ip : nullptr, g);
+  }
+  max_plane_2x2<T, kIdx>(xp, yp, ip, g);
+}
+
 // Values only (indices undefined): no index bookkeeping, branch-free maxima.
 template <typename T>
 void max_fwd_values(const T* x, T* y, const PGeom& g, const Window2d& w) {
   constexpr T lowest = -std::numeric_limits<T>::infinity();
   if (!g.cl) {
+    const bool k2 = is_2x2_s2(g, w);
     parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t nc = lo; nc < hi; ++nc)
-        max_plane<T, false>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, nullptr, g, w);
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        if (k2) max_plane_2x2_best<T, false>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, nullptr, g);
+        else max_plane<T, false>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, nullptr, g, w);
+      }
     });
     return;
   }
@@ -208,9 +323,12 @@ void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const W
     return;
   }
   if (!g.cl) {
+    const bool k2 = is_2x2_s2(g, w);
     parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t nc = lo; nc < hi; ++nc)
-        max_plane<T, true>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, ix + nc * g.Ho * g.Wo, g, w);
+      for (int64_t nc = lo; nc < hi; ++nc) {
+        if (k2) max_plane_2x2_best<T, true>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, ix + nc * g.Ho * g.Wo, g);
+        else max_plane<T, true>(x + nc * g.H * g.W, y + nc * g.Ho * g.Wo, ix + nc * g.Ho * g.Wo, g, w);
+      }
     });
     return;
   }

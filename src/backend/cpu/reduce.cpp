@@ -102,6 +102,17 @@ Geometry plan(const Tensor& in, const Dims& dims, const Tensor& out) {
   return g;
 }
 
+// Sum of p[0 .. n) in 8 interleaved partial sums (fixed order: the result depends only on n).
+template <typename A, typename T>
+inline A sum_run(const T* p, int64_t n) {
+  A q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) q[j] += static_cast<A>(p[i + j]);
+  for (; i < n; ++i) q[0] += static_cast<A>(p[i]);
+  return ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));
+}
+
 template <typename T, typename Red>
 void reduce_typed(const Tensor& in, const Dims& dims, const Tensor& out) {
   using A = typename Red::A;
@@ -186,8 +197,14 @@ void reduce_typed(const Tensor& in, const Dims& dims, const Tensor& out) {
         int64_t roff = 0;
         for (int64_t o = 0; o < outer; ++o) {
           const T* p = src + ioff + roff;
-          if (is == 1) for (int64_t i = 0; i < inner; ++i) a = Red::step(a, p[i]);
-          else for (int64_t i = 0; i < inner; ++i) a = Red::step(a, p[i * is]);
+          if (is == 1) {
+            // A contiguous run (e.g. the H*W plane of a conv bias gradient's sum over {0, 2, 3}):
+            // 8 partial sums vectorise, where one running sum waits on each add's latency.
+            if constexpr (std::is_same_v<Red, SumR<T>> && std::is_floating_point_v<T>) a += sum_run<A>(p, inner);
+            else for (int64_t i = 0; i < inner; ++i) a = Red::step(a, p[i]);
+          } else {
+            for (int64_t i = 0; i < inner; ++i) a = Red::step(a, p[i * is]);
+          }
           for (size_t j = kr - 1; j-- > 0;) {  // advance the outer reduced index
             roff += g.rin[j];
             if (++ridx[j] < g.rsize[j]) break;

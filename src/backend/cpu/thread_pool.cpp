@@ -119,7 +119,7 @@ std::shared_ptr<ThreadPool> pool() {
   std::lock_guard<std::mutex> g(g_pool_mu);
   if (!g_pool) {
     int n = default_threads();
-    if (openblas_set_num_threads) openblas_set_num_threads(n);
+    if (openblas_set_num_threads) openblas_set_num_threads(1);  // see backend/cpu/blas.h
     g_pool = std::make_shared<ThreadPool>(n);
   }
   return g_pool;
@@ -134,7 +134,9 @@ void set_num_threads(int n) {
   std::lock_guard<std::mutex> g(g_pool_mu);
   if (g_pool && g_pool->size() == n) return;
   g_pool = std::make_shared<ThreadPool>(n);
-  if (openblas_set_num_threads) openblas_set_num_threads(n);
+  // descent threads its BLAS calls itself (backend/cpu/blas.h): OpenBLAS's own threads would
+  // yield-spin between calls and compete with the pool for the cores.
+  if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
 bool in_parallel_region() { return tl_in_parallel; }
