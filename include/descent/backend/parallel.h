@@ -8,7 +8,10 @@ namespace descent {
 
 /// Number of threads intra-op parallelism uses (default: hardware concurrency, or DESCENT_NUM_THREADS).
 int get_num_threads();
-/// Sets the thread count for descent and for the BLAS it calls.
+/// Sets descent's thread count. OpenBLAS itself runs single-threaded: descent splits large GEMMs
+/// across its own pool (backend/cpu/blas.cpp), so idle BLAS threads never spin next to it and
+/// results do not depend on the thread count. Code calling cblas directly gets one BLAS thread
+/// unless it calls openblas_set_num_threads itself.
 void set_num_threads(int n);
 /// True inside a parallel_for body (nested parallel_for calls then run inline).
 bool in_parallel_region();
