@@ -341,7 +341,10 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
                          ": the validation fraction must be > 0 (or give data.val_path)");
   if (!given_test) DESCENT_CONFIG_CHECK(d.split[2] > 0, s.key_path("split"), ": the test fraction must be > 0 (or give data.test_path)");
   d.num_workers = s.integer("num_workers", 0, 0, 64);
-  if (task == TaskKind::SemiSupervised) d.labelled_fraction = s.number("labelled_fraction", 0.1, 1e-6, 1.0);
+  if (task == TaskKind::SemiSupervised) {
+    if (d.kind == "tabular_csv") d.missing_labels = s.boolean("missing_labels", false);
+    if (!d.missing_labels) d.labelled_fraction = s.number("labelled_fraction", 0.1, 1e-6, 1.0);
+  }
 
   if (image) {
     if (d.kind == "image_folder") {

@@ -125,6 +125,7 @@ struct DataSettings {
   bool standardize = true;
   // semi-supervised
   double labelled_fraction = 1.0;
+  bool missing_labels = false;  ///< tabular_csv: rows with an empty target are the unlabelled part
 };
 
 struct ModelSettings {

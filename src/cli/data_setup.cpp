@@ -404,13 +404,30 @@ void build_tabular(const Settings& st, DataBundle& b) {
                                : d.imputation == "most_frequent" ? data::Imputation::kMostFrequent
                                                                  : data::Imputation::kNone;
   options.imputation(imp);
+  options.allow_missing_target(d.missing_labels);
   auto all = data::TabularDataset::from_csv(d.path, options);
   std::vector<int64_t> labels;
   if (st.task != TaskKind::Regression) {
     const Tensor t = all->targets().contiguous();
     labels.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
   }
-  Splits s = split_indices(all->size(), labels, d.split, uint64_t(st.seed));
+  Splits s;
+  if (d.missing_labels) {
+    // Rows without a label (target -1) all join the training split as its unlabelled part; the
+    // labelled rows are split into train / val / test as usual.
+    std::vector<int64_t> labelled, unlabelled, labelled_classes;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      (labels[i] >= 0 ? labelled : unlabelled).push_back(int64_t(i));
+      if (labels[i] >= 0) labelled_classes.push_back(labels[i]);
+    }
+    Splits ls = split_indices(int64_t(labelled.size()), labelled_classes, d.split, uint64_t(st.seed));
+    for (auto* part : {&ls.train, &ls.val, &ls.test})
+      for (auto& i : *part) i = labelled[size_t(i)];
+    s = ls;
+    s.train.insert(s.train.end(), unlabelled.begin(), unlabelled.end());
+  } else {
+    s = split_indices(all->size(), labels, d.split, uint64_t(st.seed));
+  }
   b.pre.modality = "tabular";
   b.pre.class_names = all->classes();
   b.pre.target_name = all->target_name();

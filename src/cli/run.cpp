@@ -274,7 +274,8 @@ std::shared_ptr<train::EarlyStopping> add_callbacks(train::Trainer& trainer, con
 /// the final weights as best.safetensors; returns the last round's history.
 train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quiet, data::DataLoader& val_loader,
                                    json& extra) {
-  auto parts = train::split_labelled(e.data.train, e.st.data.labelled_fraction, uint64_t(e.st.seed));
+  auto parts = e.st.data.missing_labels ? train::split_by_missing_label(e.data.train)
+                                        : train::split_labelled(e.data.train, e.st.data.labelled_fraction, uint64_t(e.st.seed));
   auto pseudo = train::PseudoLabelOptions()
                     .threshold(e.st.semi.threshold)
                     .rounds(e.st.semi.rounds)

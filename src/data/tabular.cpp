@@ -125,8 +125,10 @@ std::shared_ptr<TabularDataset> TabularDataset::from_csv(const std::string& path
   while (csv.next(row)) {
     // The target.
     const std::string& t = row[size_t(target_col)];
-    DESCENT_CHECK(!missing_set.count(t), where(o.target_), ": the target is missing (", show(t),
-                  "); rows without a target cannot be used");
+    const bool unlabelled = missing_set.count(t) > 0;
+    DESCENT_CHECK(!unlabelled || (o.allow_missing_target_ && o.task_ == TabularTask::kClassification), where(o.target_),
+                  ": the target is missing (", show(t), "); rows without a target cannot be used",
+                  o.task_ == TabularTask::kClassification ? " (unless allow_missing_target: unlabelled rows)" : "");
     if (o.task_ == TabularTask::kRegression) {
       double v;
       DESCENT_CHECK(parse_number(t, v), where(o.target_), ": target ", show(t),
@@ -287,12 +289,20 @@ std::shared_ptr<TabularDataset> TabularDataset::from_csv(const std::string& path
     float* y = ds->targets_.data_ptr<float>();
     for (int64_t i = 0; i < n; ++i) y[i] = float(target_numbers[size_t(i)]);
   } else {
-    ds->classes_ = sorted_class_names(target_strings);
+    // Missing targets (allow_missing_target) are not a class: they become -1, unlabelled.
+    std::vector<std::string> present;
+    for (const auto& t : target_strings)
+      if (!missing_set.count(t)) present.push_back(t);
+    DESCENT_CHECK(!present.empty(), ctx, ": every target is missing; at least one row needs a label");
+    ds->classes_ = sorted_class_names(present);
     std::map<std::string, int64_t> index;
     for (size_t k = 0; k < ds->classes_.size(); ++k) index[ds->classes_[k]] = int64_t(k);
     ds->targets_ = empty({n}, kInt64);
     int64_t* y = ds->targets_.data_ptr<int64_t>();
-    for (int64_t i = 0; i < n; ++i) y[i] = index.at(target_strings[size_t(i)]);
+    for (int64_t i = 0; i < n; ++i) {
+      auto it = index.find(target_strings[size_t(i)]);
+      y[i] = it == index.end() ? -1 : it->second;
+    }
   }
   return ds;
 }

@@ -314,3 +314,40 @@ TEST_F(CliTest, ANewRunNeverReplacesAnOldOneUnlessForced) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliTest, SemiSupervisedFromALabelColumnWithEmptyLabels) {
+  // The binary sample with 3 of every 4 labels blanked out: those rows are the unlabelled part.
+  descent::data::CsvTable t = descent::data::read_csv((root_ / "samples" / "classification.csv").string());
+  const size_t label_col = size_t(std::find(t.header.begin(), t.header.end(), "label") - t.header.begin());
+  int64_t unlabelled = 0;
+  {
+    std::ofstream csv(scratch_ / "partly.csv");
+    csv << descent::data::csv_row(t.header) << "\n";
+    for (size_t i = 0; i < t.rows.size(); ++i) {
+      auto row = t.rows[i];
+      if (i % 4 != 0) row[label_col] = "", ++unlabelled;
+      csv << descent::data::csv_row(row) << "\n";
+    }
+  }
+  const fs::path cfg = scratch_ / "semi.toml", run_dir = scratch_ / "run";
+  std::ofstream(cfg) << "task = \"semi_supervised\"\nepochs = 10\nbatch_size = 16\n[data]\nkind = \"tabular_csv\"\n"
+                     << "path = \"" << (scratch_ / "partly.csv").string() << "\"\ntarget = \"label\"\nmissing_labels = true\n"
+                     << "[model]\nbuiltin = \"mlp\"\nhidden = [16]\n[semi_supervised]\nthreshold = 0.8\nrounds = 1\n";
+  Result r = run("train " + q(cfg) + " --quiet --out " + q(run_dir), scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json summary = json::parse(slurp(run_dir / "summary.json"));
+  EXPECT_EQ(summary["semi_supervised"]["unlabelled"].get<int64_t>(), unlabelled);
+  const int64_t labelled = int64_t(t.rows.size()) - unlabelled;  // 70/20/10 of these: train / val / test
+  EXPECT_NEAR(double(summary["semi_supervised"]["labelled"].get<int64_t>()), 0.7 * double(labelled), 1.0);
+  EXPECT_NEAR(double(summary["test"]["samples"].get<int64_t>()), 0.1 * double(labelled), 1.0);
+  // Empty labels without missing_labels are an error naming the row.
+  r = run("train " + config("binary") + " --set data.path=" + q(scratch_ / "partly.csv") + " --quiet --out " +
+              q(scratch_ / "r2"),
+          scratch_);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("the target is missing"), std::string::npos) << r.err;
+}
+
+}  // namespace

@@ -271,3 +271,18 @@ TEST(Standardizer, Errors) {
             }).find("2 means but 1 standard deviations"),
             std::string::npos);
 }
+
+TEST(Tabular, MissingTargetsAsUnlabelledRows) {
+  const auto cls = TabularOptions("y").task(TabularTask::kClassification).allow_missing_target(true);
+  auto ds = load("a,y\n1,cat\n2,\n3,dog\n4,NA\n5,cat\n", cls);
+  EXPECT_EQ(ds->classes(), (Strings{"cat", "dog"}));  // a missing label is not a class
+  expect_values(ds->targets(), {0, -1, 1, -1, 0});
+  EXPECT_EQ(ds->get(1).target.item<int64_t>(), -1);
+  // Still an error for regression, without the option, and when no row has a label.
+  std::string e = load_error("a,y\n1,2\n2,\n", TabularOptions("y").allow_missing_target(true));
+  EXPECT_NE(e.find("the target is missing"), std::string::npos) << e;
+  e = load_error("a,y\n1,cat\n2,\n", TabularOptions("y").task(TabularTask::kClassification));
+  EXPECT_NE(e.find("unless allow_missing_target"), std::string::npos) << e;
+  e = load_error("a,y\n1,\n2,NA\n", cls);
+  EXPECT_NE(e.find("every target is missing"), std::string::npos) << e;
+}

@@ -23,7 +23,7 @@
 // kMostFrequent fills both kinds with the most frequent value (the smallest one among ties, as
 // scikit-learn's SimpleImputer); kConstant fills numeric columns with fill_value() and categorical
 // ones with fill_category(). These statistics are computed over all rows of the file when it is
-// read. A missing target is always an Error.
+// read. A missing target is an Error, unless allow_missing_target (classification): then it is -1.
 //
 // Targets. kRegression: float32 0-d, every value a finite number. kClassification: int64 0-d index
 // into classes(), the sorted distinct target strings ("yes"/"no", or integers sorted numerically).
@@ -57,6 +57,10 @@ struct TabularOptions {
   TabularOptions& encoding(CategoricalEncoding v) { encoding_ = v; return *this; }
   TabularOptions& task(TabularTask v) { task_ = v; return *this; }
   TabularOptions& imputation(Imputation v) { imputation_ = v; return *this; }
+  /// Classification only: a row whose target is missing (one of missing_values()) is kept as an
+  /// unlabelled example with target -1 (semi-supervised learning; train::split_by_missing_label)
+  /// instead of being an Error. classes() lists the labels present. Default false.
+  TabularOptions& allow_missing_target(bool v) { allow_missing_target_ = v; return *this; }
   /// The fill value of kConstant for numeric columns (0).
   TabularOptions& fill_value(double v) { fill_value_ = v; return *this; }
   /// The fill value of kConstant for categorical columns ("<missing>").
@@ -71,6 +75,7 @@ struct TabularOptions {
   CategoricalEncoding encoding_ = CategoricalEncoding::kOneHot;
   TabularTask task_ = TabularTask::kRegression;
   Imputation imputation_ = Imputation::kNone;
+  bool allow_missing_target_ = false;
   double fill_value_ = 0.0;
   std::string fill_category_ = "<missing>";
   std::vector<std::string> missing_values_ = {"", "NA", "N/A", "NaN", "nan", "null"};
