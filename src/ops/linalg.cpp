@@ -78,6 +78,20 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
+  // Without autograd (inference), BLAS's own beta does the add: C = input broadcast, then
+  // C = alpha * m1 @ m2 + beta * C in one pass, one tensor and one op fewer than mm + add (at
+  // batch 1 their overhead is a tenth of a Linear layer's time).
+  if (m1.dim() == 2 && m2.dim() == 2 && m1.size(1) == m2.size(0) && is_floating(m1.dtype()) &&
+      m1.dtype() == m2.dtype() && input.dtype() == m1.dtype() && input.dim() <= 2 &&
+      !any_requires_grad({&input, &m1, &m2})) {
+    const Shape out_shape{m1.size(0), m2.size(1)};
+    if (broadcast_shapes(input.sizes(), out_shape) == out_shape) {
+      Tensor out = empty(out_shape, m1.dtype());
+      if (beta.to_double() != 0.0) out.copy_(input.expand(out_shape));
+      be(m1).gemm(m1, m2, out, alpha.to_double(), beta.to_double());
+      return out;
+    }
+  }
   Tensor p = mm(m1, m2);
   broadcast_shapes(input.sizes(), p.sizes());
   Tensor scaled_p = alpha.to_double() == 1.0 ? p : p * alpha;
