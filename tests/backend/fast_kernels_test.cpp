@@ -1,7 +1,8 @@
 // Fast kernels added for issue 6 against their reference: the threaded GEMM (panels of C over
 // descent's pool, OpenBLAS serial inside) against a plain double-precision loop, and identical
-// bits for 1 and 2 threads; the 2x2 / stride-2 max-pooling path against the reference kernel
-// (odd sizes, ties, NaN, -inf, channels-last); the fused ReLU backward against compare + where.
+// bits for 1 and 2 threads; the batch-1 x @ W.t() kernel against the same loop; the 2x2 /
+// stride-2 max-pooling path against the reference kernel (odd sizes, ties, NaN, -inf,
+// channels-last); the fused ReLU backward against compare + where.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -82,6 +83,32 @@ TEST(FastGemm, SameBitsForOneAndTwoThreads) {
   EXPECT_TRUE(same_bits(c1, c2));
   EXPECT_TRUE(same_bits(d1, d2));
   EXPECT_TRUE(same_bits(e1, e2));
+}
+
+// The batch-1 path (one row of C, B transposed: x @ W.t() as nn::Linear does it) against the
+// double-precision loop: every K tail (0..31 past a multiple of 32, below 16), N not a multiple of
+// 4, a padded row stride for W, x given as a transposed column, alpha / beta, and beta 0 over NaN.
+TEST(FastGemm, BatchOneRowTimesTransposedMatchesReference) {
+  manual_seed(63);
+  auto& be = backend::get(kCPU);
+  std::vector<int64_t> ks = {1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 784};
+  for (int64_t K : ks)
+    for (int64_t N : {1, 3, 4, 5, 10, 256}) {
+      SCOPED_TRACE(::testing::Message() << "N " << N << " K " << K);
+      Tensor w = randn({N, K + 5}).narrow(1, 0, K);  // row stride K + 5
+      Tensor b = w.t();                              // [K, N], BLAS sees it transposed
+      Tensor x = randn({1, K}), xt = randn({K, 1}).t();
+      std::vector<double> ref = gemm_ref(x, b), ref_t = gemm_ref(xt, b);
+      Tensor c = full({1, N}, 0.25), d = full({1, N}, std::numeric_limits<double>::quiet_NaN());
+      be.gemm(x, b, c, -1.5, 2.0);
+      be.gemm(xt, b, d, 1.0, 0.0);
+      std::vector<double> got = c.to_vector<double>(), got_t = d.to_vector<double>();
+      for (int64_t j = 0; j < N; ++j) {
+        const double tol = 1e-4 * (1 + std::sqrt(double(K)));
+        ASSERT_NEAR(got[size_t(j)], -1.5 * ref[size_t(j)] + 0.5, tol) << "column " << j;
+        ASSERT_NEAR(got_t[size_t(j)], ref_t[size_t(j)], tol) << "column " << j << " (x transposed, beta 0)";
+      }
+    }
 }
 
 TEST(FastGemm, ZeroInnerDimensionWritesBetaTimesC) {

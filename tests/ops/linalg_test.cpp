@@ -162,6 +162,22 @@ TEST(Addmm, BetaAndAlpha) {
   EXPECT_EQ(addmm(input, m1, m2).sizes(), (Shape{2, 2}));
 }
 
+// Without autograd addmm folds the input into the GEMM (beta); with it, mm + add. Both agree for
+// every broadcast form of the input, batch 1 included (nn::Linear's shape), and alpha / beta.
+TEST(Addmm, FusedNoGradPathMatchesGradPath) {
+  manual_seed(7);
+  for (int64_t M : {1, 5})
+    for (const Shape& in_shape : {Shape{7}, Shape{1, 7}, Shape{M, 1}, Shape{M, 7}, Shape{}}) {
+      SCOPED_TRACE(::testing::Message() << "M " << M << " input " << in_shape);
+      Tensor input = randn(in_shape), m1 = randn({M, 40}), w = randn({7, 40});
+      Tensor fused = addmm(input, m1, w.t(), 0.5, -2.0);
+      Tensor m1g = m1.detach().requires_grad_(true);
+      Tensor ref = addmm(input, m1g, w.t(), 0.5, -2.0).detach();
+      ASSERT_EQ(fused.sizes(), ref.sizes());
+      EXPECT_TRUE(allclose(fused, ref, 1e-5, 1e-5));
+    }
+}
+
 TEST(Outer, AllPairs) {
   Tensor o = outer(tensor({1.0, 2.0, 3.0}), tensor({4.0, 5.0}));
   EXPECT_EQ(o.sizes(), (Shape{3, 2}));
