@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "data_setup.h"
+#include "run.h"
 #include "descent/backend/parallel.h"
 #include "descent/cluster/cluster.h"
 #include "descent/data/formats/csv.h"
@@ -25,7 +26,6 @@
 #include "descent/io/safetensors.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"
-#include "model_setup.h"
 
 namespace descent::cli {
 
@@ -86,19 +86,13 @@ TrainedModel open_trained(const std::string& run_dir) {
   for (const char* f : {"config.toml", "preprocess.json", "best.safetensors"})
     DESCENT_CONFIG_CHECK(fs::is_regular_file(run / f, ec), "cluster.run: '", run_dir, "' has no ", f,
                          " (give the run directory of a finished `descent train`)");
+  TrainedRun r = load_trained_run(run_dir);
   TrainedModel t;
   t.dir = run_dir;
-  const std::string cfg = (run / "config.toml").string();
-  toml::table config = load_toml(cfg);
-  t.st = read_settings(config, cfg);
-  if (auto* d = config["data"].as_table()) t.data_table = *d;
-  const std::string pre_path = (run / "preprocess.json").string();
-  t.pre = Preprocessor::from_json(data::read_text_file(pre_path, size_t(1) << 30), pre_path);
-  DataBundle b = bundle_from_preprocessor(t.st, t.pre);
-  manual_seed(uint64_t(t.st.seed));
-  t.model = build_model(t.st.model, b);
-  io::load(*t.model, (run / "best.safetensors").string());
-  t.model->eval();
+  t.st = std::move(r.st);
+  if (auto* d = r.config["data"].as_table()) t.data_table = *d;
+  t.pre = std::move(r.data.pre);
+  t.model = std::move(r.model);
   return t;
 }
 

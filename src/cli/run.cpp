@@ -414,7 +414,6 @@ Experiment open_run(const std::string& run_dir) {
   e.source = (fs::path(run_dir) / "config.toml").string();
   e.config = load_toml(e.source);
   e.st = read_settings(e.config, e.source);
-  apply_runtime(e.st);
   const fs::path pre_path = fs::path(run_dir) / "preprocess.json";
   e.data = bundle_from_preprocessor(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
   make_model(e);
@@ -422,6 +421,13 @@ Experiment open_run(const std::string& run_dir) {
 }
 
 }  // namespace
+
+TrainedRun load_trained_run(const std::string& run_dir) {
+  Experiment e = open_run(run_dir);
+  DESCENT_CHECK(load_best(e, run_dir), run_dir, ": no best.safetensors (the run has not finished an epoch)");
+  e.model->eval();
+  return {std::move(e.config), std::move(e.st), std::move(e.data), std::move(e.model)};
+}
 
 int train_command(const TrainArgs& args) {
   toml::table config = load_with_overrides(args.config, args.sets);
@@ -511,12 +517,11 @@ int eval_command(const std::string& run_dir, const std::string& split, const std
 }
 
 int predict_command(const std::string& run_dir, const std::vector<std::string>& inputs, int64_t top, bool as_json) {
-  Experiment e = open_run(run_dir);
-  DESCENT_CHECK(load_best(e, run_dir), run_dir, ": no best.safetensors (the run has not finished an epoch)");
+  TrainedRun e = load_trained_run(run_dir);
+  apply_runtime(e.st);
   std::vector<std::string> names;
   std::vector<Tensor> xs = e.data.pre.read_inputs(inputs, names);
   NoGradGuard no_grad;
-  e.model->eval();
   json out = json::array();
   const auto& classes = e.data.pre.class_names;
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -561,6 +566,7 @@ int info_command(const std::string& path, const std::vector<std::string>& sets) 
   if (fs::is_directory(path, ec)) {
     DESCENT_CONFIG_CHECK(sets.empty(), "info --set: only for a config file, not a run directory");
     e = open_run(path);
+    apply_runtime(e.st);
   } else {
     e = prepare(load_with_overrides(path, sets), path);
     std::printf("data: %s\n", e.data.summary.c_str());
