@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -35,20 +36,23 @@ Tensor Preprocessor::audio(const Tensor& waveform) const {
   return data::AmplitudeToDB()(data::mel_spectrogram(x, mel));
 }
 
-Tensor Preprocessor::text(const std::string& s, const std::string& source) const {
-  data::Tokenizer tok = data::Tokenizer::from_json(tokenizer_json, "preprocess.json");
+namespace {
+
+/// Token ids (at most max_length, at least one position) of a text.
+Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, int64_t max_length, const std::string& s,
+                   const std::string& source) {
   std::vector<std::string> tokens = tok.tokenize(s, source);
   if (int64_t(tokens.size()) > max_length) tokens.resize(size_t(max_length));
-  std::vector<int64_t> ids;
-  ids.reserve(tokens.size());
-  std::map<std::string, int64_t> index;
-  for (size_t i = 0; i < vocab.size(); ++i) index.emplace(vocab[i], int64_t(i));
-  for (const auto& t : tokens) {
-    auto it = index.find(t);
-    ids.push_back(it == index.end() ? data::Vocab::kUnkIndex : it->second);
-  }
+  std::vector<int64_t> ids = vocab.encode(tokens);  // unknown tokens -> <unk>
   if (ids.empty()) ids.push_back(data::Vocab::kUnkIndex);  // an empty text still gives one position
   return from_vector(ids, {int64_t(ids.size())});
+}
+
+}  // namespace
+
+Tensor Preprocessor::text(const std::string& s, const std::string& source) const {
+  return encode_text(data::Tokenizer::from_json(tokenizer_json, "preprocess.json"), data::Vocab::from_tokens(vocab),
+                     max_length, s, source);
 }
 
 Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::vector<std::string>& row,
@@ -89,6 +93,13 @@ Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::
 std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& args, std::vector<std::string>& names) const {
   std::vector<Tensor> out;
   std::error_code ec;
+  // Text: the tokenizer and vocabulary are built once for all inputs.
+  std::optional<data::Tokenizer> tokenizer;
+  std::optional<data::Vocab> vocabulary;
+  if (modality == "text") {
+    tokenizer = data::Tokenizer::from_json(tokenizer_json, "preprocess.json");
+    vocabulary = data::Vocab::from_tokens(vocab);
+  }
   for (const auto& a : args) {
     const bool is_file = fs::is_regular_file(a, ec);
     if (modality == "image") {
@@ -102,7 +113,7 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       names.push_back(a);
     } else if (modality == "text") {
       if (!is_file) {  // a literal text
-        out.push_back(text(a));
+        out.push_back(encode_text(*tokenizer, *vocabulary, max_length, a, "<text>"));
         names.push_back(a.size() > 40 ? a.substr(0, 37) + "..." : a);
         continue;
       }
@@ -111,7 +122,7 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       for (std::string line; std::getline(lines, line);) {
         ++n;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        out.push_back(text(line, a + ":" + std::to_string(n)));
+        out.push_back(encode_text(*tokenizer, *vocabulary, max_length, line, a + ":" + std::to_string(n)));
         names.push_back(a + ":" + std::to_string(n));
       }
     } else {
