@@ -407,12 +407,32 @@ TEST(ConvKernels, FastMatchesReferenceOnOddShapes) {
       for (bool cl : {false, true}) check_conv_kernels(k, dt, cl);
 }
 
+TEST(ConvKernels, FlatIm2colShapes) {
+  // Unit stride with Wo == W takes the flat AVX-512 im2col / col2im (float, NCHW) where the CPU has
+  // it: taps shift whole planes, with the padding masked per 16-position chunk.
+  manual_seed(14);
+  const ConvCase cases[] = {
+      {2, 1, 28, 28, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // the CNN's first layer (784 = 49 full chunks)
+      {3, 5, 14, 14, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // its second (196: a 4-lane tail)
+      {2, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // one chunk exactly
+      {2, 4, 9, 11, 6, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2, 2},    // dilated "same", groups
+      {2, 3, 7, 6, 3, 3, 3, 1, 1, 2, 1, 0, 1, 1, 1, 1},     // Ho != H (asymmetric rows), Wo == W
+      {1, 2, 6, 1, 3, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1},     // W = 1
+      {2, 3, 3, 5, 2, 7, 5, 1, 1, 3, 2, 3, 2, 1, 1, 1},     // kernel larger than the plane
+  };
+  for (const ConvCase& k : cases)
+    for (DType dt : {kFloat32, kFloat64})
+      for (bool cl : {false, true}) check_conv_kernels(k, dt, cl);
+}
+
 TEST(ConvKernels, BlocksAcrossImages) {
-  // 40x40x16 with a 3x3 kernel needs 230k im2col elements per image and a GEMM big enough for
-  // BLAS to thread: images go through in blocks of 9, the last one partial.
+  // Fewer than 8 images with a GEMM big enough to thread: NCHW goes through blocks of images, one
+  // GEMM each. 50x50x32 with a 3x3 kernel is 720k im2col elements per image, so blocks of 2, the
+  // last one partial. NHWC always blocks images (9 per block at 40x40x16).
   manual_seed(12);
-  for (bool cl : {false, true}) check_conv_kernels({20, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, cl);
-  check_conv_kernels({11, 8, 30, 20, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, kFloat64, false);
+  for (bool cl : {false, true}) check_conv_kernels({5, 32, 50, 50, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, cl);
+  check_conv_kernels({20, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, true);
+  check_conv_kernels({3, 8, 30, 20, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, kFloat64, false);
 }
 
 TEST(ConvKernels, NchwAndNhwcAgree) {
