@@ -30,6 +30,8 @@ Tensor Module::forward(const Tensor&) {
   DESCENT_FAIL(type_name_, " has no single-tensor forward; call its forward(...) with the arguments it takes");
 }
 
+bool Module::recording_summary() { return tl_recorder != nullptr; }
+
 Tensor Module::call(const Tensor& x) {
   Tensor y = forward(x);
   if (tl_recorder && children_.empty()) {

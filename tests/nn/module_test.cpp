@@ -228,3 +228,65 @@ TEST(Init, GainsFansAndDistributions) {
   Tensor v = empty({3});
   EXPECT_THROW(nn::init::xavier_uniform_(v), Error);
 }
+
+namespace {
+// Element-wise identical, NaN matching NaN.
+void expect_same(const Tensor& a, const Tensor& b, const char* what) {
+  ASSERT_EQ(a.sizes(), b.sizes()) << what;
+  const auto va = vec(a), vb = vec(b);
+  for (size_t i = 0; i < va.size(); ++i)
+    ASSERT_TRUE(va[i] == vb[i] || (std::isnan(va[i]) && std::isnan(vb[i]))) << what << " [" << i << "]: " << va[i]
+                                                                            << " vs " << vb[i];
+}
+}  // namespace
+
+TEST(Containers, SequentialReluThenMaxPoolMatchesTheWrittenOrder) {
+  // Sequential runs ReLU -> MaxPool2d as MaxPool2d -> ReLU (fewer elements); values and gradients
+  // must be exactly those of the written order: windows all <= 0, zeros, ties, NaN, padding, ceil mode.
+  manual_seed(3);
+  for (DType dt : {kFloat32, kFloat64})
+    for (const auto& opts : {nn::MaxPool2dOptions(2), nn::MaxPool2dOptions(3).stride(2).padding(1).ceil_mode(true),
+                             nn::MaxPool2dOptions({2, 3}).dilation(2)}) {
+      nn::Conv2d conv(nn::Conv2dOptions(2, 3, 3).padding(1));
+      conv->to(dt);
+      nn::Sequential seq(conv, nn::ReLU(), nn::MaxPool2d(opts));
+      Tensor x = randn({2, 2, 9, 8}, dt);
+      x.narrow(2, 0, 1).narrow(3, 0, 1).fill_(std::numeric_limits<double>::quiet_NaN());
+      x.narrow(2, 4, 2).narrow(3, 0, 4).fill_(-1.0);  // a patch of equal negatives
+      Tensor g = randn(seq(x).sizes(), dt);
+      Tensor xa = x.clone().requires_grad_(true), xb = x.clone().requires_grad_(true);
+      Tensor ya = seq(xa);
+      ya.backward(g);
+      const Tensor gw = conv->weight.grad().clone(), gb = conv->bias.grad().clone();
+      conv->zero_grad();
+      Tensor yb = F::max_pool2d(conv(xb).relu(), opts.kernel_size_, opts.stride_, opts.padding_, opts.dilation_,
+                                opts.ceil_mode_);
+      yb.backward(g);
+      expect_same(ya, yb, "output");
+      expect_same(xa.grad(), xb.grad(), "input grad");
+      expect_same(gw, conv->weight.grad(), "weight grad");
+      expect_same(gb, conv->bias.grad(), "bias grad");
+    }
+  // Directly on data with ties: equal negatives, zeros, equal positives, NaN.
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = randn({1, 2, 6, 6}, dt);
+    x.narrow(2, 0, 2).narrow(3, 0, 2).fill_(-1.0);
+    x.narrow(2, 0, 2).narrow(3, 2, 2).fill_(0.0);
+    x.narrow(2, 2, 2).narrow(3, 0, 2).fill_(0.5);
+    x.narrow(2, 2, 1).narrow(3, 2, 1).fill_(std::numeric_limits<double>::quiet_NaN());
+    nn::Sequential seq(nn::ReLU(), nn::MaxPool2d(2));
+    Tensor xa = x.clone().requires_grad_(true), xb = x.clone().requires_grad_(true);
+    Tensor g = randn({1, 2, 3, 3}, dt);
+    Tensor ya = seq(xa), yb = F::max_pool2d(xb.relu(), 2);
+    ya.backward(g);
+    yb.backward(g);
+    expect_same(ya, yb, "output (ties)");
+    expect_same(xa.grad(), xb.grad(), "input grad (ties)");
+  }
+  // summary() records the layers in their written order.
+  nn::Sequential seq(nn::ReLU(), nn::MaxPool2d(2));
+  auto s = nn::summary(seq, {1, 1, 4, 4});
+  ASSERT_EQ(s.rows.size(), 2u);
+  EXPECT_EQ(s.rows[0].type, "ReLU");
+  EXPECT_EQ(s.rows[0].output_shape, (Shape{1, 1, 4, 4}));
+}

@@ -39,6 +39,9 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual Tensor forward(const Tensor& x);
   /// forward() plus bookkeeping (summary recording). Holders and containers call this.
   Tensor call(const Tensor& x);
+  /// True while summary() records the layers on this thread (containers then call every child in
+  /// order, one row each).
+  static bool recording_summary();
 
   /// Registers a parameter (requires_grad set as given) and returns a reference to the stored handle.
   Tensor& register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
