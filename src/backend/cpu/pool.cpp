@@ -239,6 +239,57 @@ __attribute__((target("avx512f"))) void max_plane_2x2_avx512(const float* xp, fl
   }
 }
 
+// Backward of one plane where every index lies in its own 2x2 block (output (oh, ow) owns input
+// rows 2oh, 2oh+1 and columns 2ow, 2ow+1), as a 2x2 / stride-2 pool produces: then each input
+// element receives the gradient of at most one output, so the plane is written once, block by
+// block, the gradient at the index and 0 at the other three, instead of zero-filled and then
+// scattered into. Returns false, having written part of the plane, as soon as an index lies
+// outside its block (another pooling window); the caller then redoes the plane the general way.
+// Inputs past 2*Ho rows or 2*Wo columns receive 0.
+__attribute__((target("avx512f"))) bool max_bwd_plane_2x2_avx512(const float* gp, const int64_t* ip, float* dp,
+                                                                  const PGeom& g) {
+  // Interleave two 16-lane vectors a, b into a0 b0 a1 b1 ... (low 16 and high 16 results).
+  const __m512i ilo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i ihi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i two_lane = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m512i step16 = _mm512_set1_epi64(16);
+  const __m512i one = _mm512_set1_epi64(1), w64 = _mm512_set1_epi64(g.W), w1 = _mm512_set1_epi64(g.W + 1);
+  for (int64_t oh = 0; oh < g.Ho; ++oh) {
+    float* r0 = dp + 2 * oh * g.W;
+    float* r1 = r0 + g.W;
+    const float* gr = gp + oh * g.Wo;
+    const int64_t* ir = ip + oh * g.Wo;
+    for (int64_t ow = 0; ow < g.Wo; ow += 16) {
+      const int64_t n = std::min<int64_t>(16, g.Wo - ow), m2 = 2 * n;
+      const __mmask16 kout = __mmask16(n >= 16 ? 0xffff : (1u << n) - 1);
+      const __mmask16 klo = __mmask16(m2 >= 16 ? 0xffff : (1u << m2) - 1);
+      const __mmask16 khi = __mmask16(m2 <= 16 ? 0 : m2 >= 32 ? 0xffff : (1u << (m2 - 16)) - 1);
+      // Top-left corner of each output's block: 2oh*W + 2(ow + lane).
+      const __m512i e_lo = _mm512_add_epi64(_mm512_set1_epi64(2 * oh * g.W + 2 * ow), two_lane);
+      const __m512i e_hi = _mm512_add_epi64(e_lo, step16);
+      const __m512i x_lo = _mm512_maskz_loadu_epi64(__mmask8(kout & 0xff), ir + ow);
+      const __m512i x_hi = _mm512_maskz_loadu_epi64(__mmask8(kout >> 8), ir + ow + 8);
+      const __m512i d_lo = _mm512_sub_epi64(x_lo, e_lo), d_hi = _mm512_sub_epi64(x_hi, e_hi);
+#define DESCENT_TAP(off) \
+  __mmask16(_mm512_cmpeq_epi64_mask(d_lo, off) | (unsigned(_mm512_cmpeq_epi64_mask(d_hi, off)) << 8))
+      const __mmask16 t0 = DESCENT_TAP(_mm512_setzero_si512()), t1 = DESCENT_TAP(one), t2 = DESCENT_TAP(w64),
+                      t3 = DESCENT_TAP(w1);
+#undef DESCENT_TAP
+      if (__mmask16(t0 | t1 | t2 | t3) != kout) return false;
+      const __m512 gv = _mm512_maskz_loadu_ps(kout, gr + ow);
+      const __m512 v0 = _mm512_maskz_mov_ps(t0, gv), v1 = _mm512_maskz_mov_ps(t1, gv);
+      const __m512 v2 = _mm512_maskz_mov_ps(t2, gv), v3 = _mm512_maskz_mov_ps(t3, gv);
+      _mm512_mask_storeu_ps(r0 + 2 * ow, klo, _mm512_permutex2var_ps(v0, ilo, v1));
+      _mm512_mask_storeu_ps(r0 + 2 * ow + 16, khi, _mm512_permutex2var_ps(v0, ihi, v1));
+      _mm512_mask_storeu_ps(r1 + 2 * ow, klo, _mm512_permutex2var_ps(v2, ilo, v3));
+      _mm512_mask_storeu_ps(r1 + 2 * ow + 16, khi, _mm512_permutex2var_ps(v2, ihi, v3));
+    }
+    for (int64_t w = 2 * g.Wo; w < g.W; ++w) r0[w] = r1[w] = 0.f;
+  }
+  std::fill(dp + 2 * g.Ho * g.W, dp + g.H * g.W, 0.f);
+  return true;
+}
+
 #pragma GCC diagnostic pop
 
 bool has_avx512() {
@@ -248,6 +299,7 @@ bool has_avx512() {
 #else
 inline bool has_avx512() { return false; }
 inline void max_plane_2x2_avx512(const float*, float*, int64_t*, const PGeom&) {}
+inline bool max_bwd_plane_2x2_avx512(const float*, const int64_t*, float*, const PGeom&) { return false; }
 #endif
 
 // The 2x2 / stride-2 plane kernel for T, vectorised where the CPU allows.
@@ -385,9 +437,13 @@ void max_bwd(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_i
   }
   const int64_t oplane = g.Ho * g.Wo;
   if (!g.cl) {
+    bool blocks = false;
+    if constexpr (std::is_same_v<T, float>) blocks = has_avx512() && 2 * g.Ho <= g.H && 2 * g.Wo <= g.W;
     parallel_for(0, g.N * g.C, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t nc = lo; nc < hi; ++nc) {
         T* dp = dx + nc * plane;
+        if constexpr (std::is_same_v<T, float>)
+          if (blocks && max_bwd_plane_2x2_avx512(dy + nc * oplane, ix + nc * oplane, dp, g)) continue;
         std::fill(dp, dp + plane, T(0));
         const T* gp = dy + nc * oplane;
         const int64_t* ip = ix + nc * oplane;
