@@ -107,9 +107,11 @@ Tensor conv2d_4d(const Ctx& c, const Tensor& x, const Tensor& weight, const Tens
              }
              if (need_w) {
                gw = empty(ws, gy.dtype());
-               be(gy).conv2d_backward_weight(gy, sx.get("ConvolutionBackward"), gw, w, groups);
+               if (need_b) gb = empty({ws[0]}, gy.dtype());
+               be(gy).conv2d_backward_weight(gy, sx.get("ConvolutionBackward"), gw, gb, w, groups);
+             } else if (need_b) {
+               gb = gy.sum({0, 2, 3});
              }
-             if (need_b) gb = gy.sum({0, 2, 3});
              return Grads{gx, gw, gb};
            });
   }
@@ -167,7 +169,7 @@ Tensor conv_transpose2d_4d(const Ctx& c, const Tensor& x, const Tensor& weight, 
              }
              if (need_w) {
                gw = empty(ws, gy.dtype());
-               be(gy).conv2d_backward_weight(sx.get("ConvolutionBackward"), gy, gw, w, groups);
+               be(gy).conv2d_backward_weight(sx.get("ConvolutionBackward"), gy, gw, Tensor(), w, groups);
              }
              if (need_b) gb = gy.sum({0, 2, 3});
              return Grads{gx, gw, gb};

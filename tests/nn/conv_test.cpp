@@ -383,10 +383,15 @@ void check_conv_kernels(const ConvCase& k, DType dt, bool cl) {
   be.conv2d_backward_input(gy, wt, gx1, w, k.G, KernelImpl::Fast);
   be.conv2d_backward_input(gy, wt, gx2, w, k.G, KernelImpl::Reference);
   EXPECT_TRUE(close(gx1, gx2, tol, tol)) << "backward input";
-  Tensor gw1 = empty(wt.sizes(), dt), gw2 = empty(wt.sizes(), dt);
-  be.conv2d_backward_weight(gy, x, gw1, w, k.G, KernelImpl::Fast);
-  be.conv2d_backward_weight(gy, x, gw2, w, k.G, KernelImpl::Reference);
+  Tensor gw1 = empty(wt.sizes(), dt), gw2 = empty(wt.sizes(), dt), gw3 = empty(wt.sizes(), dt);
+  Tensor gb1 = empty({k.O}, dt), gb2 = empty({k.O}, dt);
+  be.conv2d_backward_weight(gy, x, gw1, gb1, w, k.G, KernelImpl::Fast);
+  be.conv2d_backward_weight(gy, x, gw2, gb2, w, k.G, KernelImpl::Reference);
+  be.conv2d_backward_weight(gy, x, gw3, Tensor(), w, k.G, KernelImpl::Fast);
   EXPECT_TRUE(close(gw1, gw2, tol, tol * 10)) << "backward weight";
+  EXPECT_TRUE(close(gw3, gw1, 0, 0)) << "backward weight without the bias";
+  EXPECT_TRUE(close(gb1, gb2, tol, tol * 10)) << "backward bias";
+  EXPECT_TRUE(close(gb2, gy.sum({0, 2, 3}), tol, tol * 10)) << "backward bias (reference)";
 }
 }  // namespace
 

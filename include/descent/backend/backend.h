@@ -87,9 +87,11 @@ class Backend {
   /// grad_in[N, C, H, W] = d conv / d in, applied to grad_out[N, O, Ho, Wo] (the transposed convolution).
   virtual void conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in,
                                      const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
-  /// grad_weight[O, C/groups, kh, kw] = sum over N, Ho, Wo of grad_out x the input patch.
+  /// grad_weight[O, C/groups, kh, kw] = sum over N, Ho, Wo of grad_out x the input patch; and, when
+  /// grad_bias [O] is defined, grad_bias = sum of grad_out over N, Ho, Wo (in the same pass over grad_out).
   virtual void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
-                                      const Window2d& w, int64_t groups, KernelImpl impl = KernelImpl::Fast) = 0;
+                                      const Tensor& grad_bias, const Window2d& w, int64_t groups,
+                                      KernelImpl impl = KernelImpl::Fast) = 0;
   /// out = windowed max of in (padding acts as -inf); indices (int64, out's shape and format) hold
   /// the flat position h * W + w of each maximum in its input plane. NaN wins. Undefined indices:
   /// values only (inference needs no indices and skips their bookkeeping).

@@ -438,6 +438,43 @@ void conv_bwd_weight_nchw_blocked(const T* dy, const T* x, T* dw, const Geom& g)
   }
 }
 
+// Sum of n contiguous values: 16 running sums (vectorisable) then the tail; a fixed order.
+template <typename T>
+T run_sum(const T* p, int64_t n) {
+  T acc[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) acc[k] += p[i + k];
+  T s = 0;
+  for (; i < n; ++i) s += p[i];
+  for (int k = 0; k < 16; ++k) s += acc[k];
+  return s;
+}
+
+// db[O] = sum of dy over images and positions, for the paths that do not fold it into their own
+// pass over dy: NCHW one channel per task (each image's plane summed by run_sum, the images in
+// order), NHWC image by image.
+template <typename T>
+void bias_grad(const T* dy, T* db, const Geom& g) {
+  const int64_t HoWo = g.Ho * g.Wo;
+  if (!g.cl) {
+    parallel_for(0, g.O, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t o = lo; o < hi; ++o) {
+        T s = 0;
+        for (int64_t n = 0; n < g.N; ++n) s += run_sum(dy + (n * g.O + o) * HoWo, HoWo);
+        db[o] = s;
+      }
+    });
+    return;
+  }
+  std::fill(db, db + g.O, T(0));
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t p = 0; p < HoWo; ++p) {
+      const T* row = dy + (n * HoWo + p) * g.O;
+      for (int64_t o = 0; o < g.O; ++o) db[o] += row[o];
+    }
+}
+
 // ================= fast forward =================
 template <typename T>
 void conv_fwd_fast(const Tensor& in, const Tensor& weight, const Tensor& bias, const Tensor& out, const Geom& g) {
@@ -554,27 +591,43 @@ void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Ten
 
 // ================= fast backward-weight =================
 template <typename T>
-void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Geom& g) {
+void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Tensor& grad_bias,
+                          const Geom& g) {
   const T* dy = static_cast<const T*>(grad_out.raw_data());
   const T* x = static_cast<const T*>(in.raw_data());
   T* dw = static_cast<T*>(grad_weight.raw_data());
+  T* db = grad_bias.defined() ? static_cast<T*>(grad_bias.raw_data()) : nullptr;
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
   const int64_t wsize = g.O * K;
   std::fill(dw, dw + wsize, T(0));
+  if (db) std::fill(db, db + g.O, T(0));
   if (g.N == 0 || HoWo == 0 || wsize == 0) return;
   const FlatCols flat(g, std::is_same_v<T, float> && !g.cl);
   const bool direct = g.pointwise();
-  if (!g.cl && !per_image(g)) return conv_bwd_weight_nchw_blocked(dy, x, dw, g);
+  if (!g.cl && !per_image(g)) {
+    if (db) bias_grad(dy, db, g);
+    return conv_bwd_weight_nchw_blocked(dy, x, dw, g);
+  }
   if (!g.cl) {
-    // Fixed blocks of images, each summed into its own partial, then the partials in order.
-    const int64_t nblocks = (g.N + kWeightGradBlock - 1) / kWeightGradBlock;
-    Scratch<T> partial(size_t(nblocks * wsize));
+    // Fixed blocks of images, each summed into its own partial, then the partials in order. The
+    // bias gradient rides along: each image's dy planes are summed while they are in cache for
+    // the GEMM, into the block's partial [wsize, wsize + O).
+    const int64_t nblocks = (g.N + kWeightGradBlock - 1) / kWeightGradBlock, psize = wsize + (db ? g.O : 0);
+    Scratch<T> partial(size_t(nblocks * psize));
     parallel_for(0, nblocks, 1, [&](int64_t lo, int64_t hi) {
       Scratch<T> cols(direct ? 0 : size_t(K * HoWo));
       for (int64_t blk = lo; blk < hi; ++blk) {
-        T* acc = partial.data() + blk * wsize;
+        T* acc = partial.data() + blk * psize;
         const int64_t n_end = std::min(g.N, (blk + 1) * kWeightGradBlock);
-        for (int64_t n = blk * kWeightGradBlock; n < n_end; ++n)
+        for (int64_t n = blk * kWeightGradBlock; n < n_end; ++n) {
+          if (db) {
+            T* accb = acc + wsize;
+            const bool first = n == blk * kWeightGradBlock;
+            for (int64_t o = 0; o < g.O; ++o) {
+              const T s = run_sum(dy + (n * g.O + o) * HoWo, HoWo);
+              accb[o] = first ? s : accb[o] + s;
+            }
+          }
           for (int64_t gi = 0; gi < g.G; ++gi) {
             const T* src = x + n * g.C * HW + gi * g.Cg * HW;
             if (!direct) im2col(flat, src, cols.data(), g, HoWo);
@@ -582,14 +635,18 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
             gemm<T>(false, true, g.Og, K, HoWo, T(1), dy + n * g.O * HoWo + gi * g.Og * HoWo, HoWo,
                     direct ? src : cols.data(), HoWo, beta, acc + gi * g.Og * K, K);
           }
+        }
       }
     });
     for (int64_t blk = 0; blk < nblocks; ++blk) {
-      const T* p = partial.data() + blk * wsize;
+      const T* p = partial.data() + blk * psize;
       for (int64_t i = 0; i < wsize; ++i) dw[i] += p[i];
+      if (db)
+        for (int64_t o = 0; o < g.O; ++o) db[o] += p[wsize + o];
     }
     return;
   }
+  if (db) bias_grad(dy, db, g);
   // NHWC: dW'_g[Og, kk*Cg] += dy_g^T[Og, P] @ cols_g[P, kk*Cg] over image blocks.
   std::vector<T> wk(direct ? 0 : size_t(wsize), T(0));
   T* wp = direct ? dw : wk.data();
@@ -679,12 +736,21 @@ void conv_bwd_input_ref(const Tensor& grad_out, const Tensor& weight, const Tens
 }
 
 template <typename T>
-void conv_bwd_weight_ref(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Geom& g) {
+void conv_bwd_weight_ref(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Tensor& grad_bias,
+                         const Geom& g) {
   View4<const T> dy(grad_out), x(in);
   View4<T> dw(grad_weight);
+  T* db = grad_bias.defined() ? static_cast<T*>(grad_bias.raw_data()) : nullptr;
   parallel_for(0, g.O, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t o = lo; o < hi; ++o) {
       const int64_t gi = o / g.Og;
+      if (db) {
+        double acc = 0;
+        for (int64_t n = 0; n < g.N; ++n)
+          for (int64_t oh = 0; oh < g.Ho; ++oh)
+            for (int64_t ow = 0; ow < g.Wo; ++ow) acc += double(dy(n, o, oh, ow));
+        db[o] = T(acc);
+      }
       for (int64_t c = 0; c < g.Cg; ++c)
         for (int64_t i = 0; i < g.kh; ++i)
           for (int64_t j = 0; j < g.kw; ++j) {
@@ -733,15 +799,19 @@ void CpuBackend::conv2d_backward_input(const Tensor& grad_out, const Tensor& wei
 }
 
 void CpuBackend::conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
-                                        const Window2d& w, int64_t groups, KernelImpl impl) {
+                                        const Tensor& grad_bias, const Window2d& w, int64_t groups, KernelImpl impl) {
   const Geom g = make_geom(in, grad_out, grad_weight, w, groups, "conv2d_backward_weight kernel");
+  DESCENT_CHECK(!grad_bias.defined() || (grad_bias.dim() == 1 && grad_bias.size(0) == g.O &&
+                                         grad_bias.is_contiguous() && grad_bias.dtype() == in.dtype()),
+                "conv2d_backward_weight kernel: grad_bias must be contiguous [", g.O, "] of dtype ", in.dtype(),
+                ", got ", grad_bias.sizes(), " ", grad_bias.dtype());
   const bool ref = impl == KernelImpl::Reference;
   if (in.dtype() == DType::Float32)
-    ref ? conv_bwd_weight_ref<float>(grad_out, in, grad_weight, g)
-        : conv_bwd_weight_fast<float>(grad_out, in, grad_weight, g);
+    ref ? conv_bwd_weight_ref<float>(grad_out, in, grad_weight, grad_bias, g)
+        : conv_bwd_weight_fast<float>(grad_out, in, grad_weight, grad_bias, g);
   else
-    ref ? conv_bwd_weight_ref<double>(grad_out, in, grad_weight, g)
-        : conv_bwd_weight_fast<double>(grad_out, in, grad_weight, g);
+    ref ? conv_bwd_weight_ref<double>(grad_out, in, grad_weight, grad_bias, g)
+        : conv_bwd_weight_fast<double>(grad_out, in, grad_weight, grad_bias, g);
 }
 
 }  // namespace descent::backend::cpu

@@ -29,8 +29,8 @@ class CpuBackend final : public Backend {
               int64_t groups, KernelImpl impl) override;
   void conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_in, const Window2d& w,
                              int64_t groups, KernelImpl impl) override;
-  void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight, const Window2d& w,
-                              int64_t groups, KernelImpl impl) override;
+  void conv2d_backward_weight(const Tensor& grad_out, const Tensor& in, const Tensor& grad_weight,
+                              const Tensor& grad_bias, const Window2d& w, int64_t groups, KernelImpl impl) override;
   // pool.cpp
   void max_pool2d(const Tensor& in, const Tensor& out, const Tensor& indices, const Window2d& w,
                   KernelImpl impl) override;
