@@ -510,6 +510,14 @@ TEST(PoolKernels, FastMatchesReferenceOnOddShapes) {
       check_pool_kernels({3, 5, 6, 5}, Window2d{2, 3, 1, 2, 1, 0, 1, 1}, false, dt, cl);
       check_pool_kernels({1, 4, 9, 8}, Window2d{2, 2, 2, 3, 1, 1, 3, 2}, true, dt, cl);
       check_pool_kernels({2, 2, 5, 5}, Window2d{5, 5, 1, 1, 2, 2, 1, 1}, false, dt, cl);
+      // 2x2 / stride 2: the backward writes whole blocks (rows and columns past 2*Ho, 2*Wo get 0;
+      // 14 and 18 outputs per row: a masked chunk and a full one plus a tail).
+      check_pool_kernels({2, 3, 7, 9}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
+      check_pool_kernels({2, 2, 28, 28}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
+      check_pool_kernels({1, 2, 41, 36}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
+      // Overlapping windows with Ho = H / 2: some indices leave their 2x2 block, so planes fall
+      // back to zero-fill and scatter part-way through.
+      check_pool_kernels({2, 3, 8, 8}, Window2d{3, 3, 2, 2, 1, 1, 1, 1}, false, dt, cl);
     }
 }
 
