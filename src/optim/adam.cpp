@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "descent/backend/backend.h"
 #include "descent/ops/ops.h"
 
 namespace descent::optim {
@@ -19,8 +20,17 @@ Tensor& buffer(ParamState& state, const char* name, const Tensor& like) {
   return it->second;
 }
 
-// One Adam/AdamW update written to touch memory as few times as the tensor ops allow (a fused
-// kernel comes later). Two rewrites keep PyTorch's result up to rounding:
+// The fused kernel (backend adam_step) takes the usual case: everything dense, float32 or float64.
+bool fused_ok(const Tensor& p, const Tensor& grad, const Tensor& m, const Tensor& v) {
+  const DType dt = p.dtype();
+  return (dt == DType::Float32 || dt == DType::Float64) && p.is_contiguous() && grad.is_contiguous() &&
+         grad.dtype() == dt && grad.sizes() == p.sizes() && grad.device() == p.device() && m.is_contiguous() &&
+         v.is_contiguous();
+}
+
+// One Adam/AdamW update. Dense float parameters go through the backend's one-pass kernel; the rest
+// (a non-contiguous gradient, say) through tensor ops written to touch memory as few times as they
+// allow. Two rewrites keep PyTorch's result up to rounding, in both forms:
 //  * maximize flips the sign of every use of g rather than negating it in its own pass;
 //  * m / (sqrt(v) / c2 + eps) = c2 * m / (sqrt(v) + eps * c2) with c2 = sqrt(1 - beta2^t),
 //    which saves the division pass over sqrt(v).
@@ -29,6 +39,24 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& state, const AdamSte
   Tensor& exp_avg_sq = buffer(state, "exp_avg_sq", p);
   const double step = static_cast<double>(++state.step);
   const double sign = o.maximize ? -1.0 : 1.0;
+
+  const double bias_correction1 = 1 - std::pow(o.beta1, step);
+  const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
+  const double step_size = o.lr / bias_correction1;
+  if (fused_ok(p, grad, exp_avg, exp_avg_sq)) {
+    Tensor vmax = o.amsgrad ? buffer(state, "max_exp_avg_sq", p) : Tensor();
+    const bool decay = o.decoupled && o.lr * o.weight_decay != 0;
+    const backend::AdamUpdate u{decay ? 1 - o.lr * o.weight_decay : 1.0,
+                                sign,
+                                o.decoupled ? 0.0 : o.weight_decay,
+                                o.beta1,
+                                o.beta2,
+                                step_size * bias_correction2_sqrt,
+                                o.eps * bias_correction2_sqrt,
+                                o.amsgrad};
+    backend::get(p.device()).adam_step(p, grad, exp_avg, exp_avg_sq, vmax, u);
+    return;
+  }
 
   Tensor g = grad;
   if (o.decoupled) {
@@ -39,10 +67,6 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& state, const AdamSte
 
   exp_avg.mul_(o.beta1).add_(g, sign * (1 - o.beta1));
   exp_avg_sq.mul_(o.beta2).add_(g.square(), 1 - o.beta2);
-
-  const double bias_correction1 = 1 - std::pow(o.beta1, step);
-  const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
-  const double step_size = o.lr / bias_correction1;
 
   Tensor v = exp_avg_sq;
   if (o.amsgrad) {

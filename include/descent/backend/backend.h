@@ -30,6 +30,19 @@ enum class KernelImpl : uint8_t { Fast, Reference };
 /// A 2-D sliding window (convolution or pooling): kernel, stride, leading (top/left) padding and
 /// dilation per spatial dim. Trailing padding is implied by the output size the caller allocates,
 /// so asymmetric padding needs no extra field.
+/// Coefficients of one Adam step (backend adam_step), per element with g = grad:
+///   p *= decay                                       (AdamW's decoupled weight decay; 1 for Adam)
+///   d = sign * g + l2 * p                            (sign -1 maximizes; l2: Adam's coupled weight decay)
+///   m = beta1 * m + (1 - beta1) * d;  v = beta2 * v + (1 - beta2) * d * d
+///   vmax = max(vmax, v) when amsgrad, and v' = vmax or v
+///   p -= step * m / (sqrt(v') + eps_hat)
+/// where step = lr * sqrt(1 - beta2^t) / (1 - beta1^t) and eps_hat = eps * sqrt(1 - beta2^t), which
+/// equals PyTorch's lr / (1 - beta1^t) * m / (sqrt(v' / (1 - beta2^t)) + eps) up to rounding.
+struct AdamUpdate {
+  double decay, sign, l2, beta1, beta2, step, eps_hat;
+  bool amsgrad;
+};
+
 struct Window2d {
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
 };
@@ -137,6 +150,14 @@ class Backend {
                                          const Tensor& invstd, const Tensor& weight, const Tensor& sum_dy,
                                          const Tensor& sum_dy_xhat, const Tensor& grad_in,
                                          KernelImpl impl = KernelImpl::Fast) = 0;
+
+  // ---- optimizer updates (optim/adam.cpp) ----
+  /// One Adam / AdamW step over a parameter, in place and in one pass (AdamUpdate says the
+  /// coefficients). param, grad, exp_avg, exp_avg_sq (and max_exp_avg_sq when amsgrad) are
+  /// contiguous, of one shape and one float dtype; the caller checks, and runs its tensor-op form
+  /// otherwise.
+  virtual void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                         const Tensor& max_exp_avg_sq, const AdamUpdate& u) = 0;
 };
 
 /// The backend serving a device.

@@ -42,6 +42,9 @@ class CpuBackend final : public Backend {
                            int64_t divisor, KernelImpl impl) override;
   void adaptive_avg_pool2d(const Tensor& in, const Tensor& out, KernelImpl impl) override;
   void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in, KernelImpl impl) override;
+  // optim.cpp
+  void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                 const Tensor& max_exp_avg_sq, const AdamUpdate& u) override;
   // batch_norm.cpp
   void batch_norm_stats(const Tensor& x, const Tensor& mean, const Tensor& var, KernelImpl impl) override;
   void batch_norm_forward(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
