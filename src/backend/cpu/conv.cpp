@@ -9,6 +9,7 @@
 // tests compare the two on random shapes.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -171,24 +172,7 @@ class FlatCols {
 #if defined(__x86_64__) && defined(__GNUC__)
     ok_ = is_float && g.sh == 1 && g.sw == 1 && g.Wo == g.W && __builtin_cpu_supports("avx512f");
 #endif
-    if (!ok_) return;
-    const int64_t HoWo = g.Ho * g.Wo;
-    nchunk_ = (HoWo + 15) / 16;
-    masks_.assign(size_t(g.kk() * nchunk_), 0);
-    shifts_.resize(size_t(g.kk()));
-    for (int64_t i = 0; i < g.kh; ++i) {
-      int64_t oh_lo, oh_hi, ow_lo, ow_hi;
-      valid_range(g.Ho, g.H, 1, g.ph, i * g.dh, oh_lo, oh_hi);
-      for (int64_t j = 0; j < g.kw; ++j) {
-        valid_range(g.Wo, g.W, 1, g.pw, j * g.dw, ow_lo, ow_hi);
-        const int64_t t = i * g.kw + j;
-        shifts_[size_t(t)] = (i * g.dh - g.ph) * g.W + (j * g.dw - g.pw);
-        for (int64_t p = oh_lo * g.Wo; p < oh_hi * g.Wo; ++p) {
-          const int64_t ow = p % g.Wo;
-          if (ow >= ow_lo && ow < ow_hi) masks_[size_t(t * nchunk_ + p / 16)] |= uint16_t(1u << (p % 16));
-        }
-      }
-    }
+    if (ok_) tables_ = tables_for(g);
   }
   /// True when this geometry takes the flat path (float callers only).
   bool ok() const { return ok_; }
@@ -196,11 +180,46 @@ class FlatCols {
   void col2im(const float* cols, float* dx, int64_t ld) const;
 
  private:
+  // Per tap: its flat shift and its masks, nchunk per tap. They depend on the geometry only, and
+  // building them walks every position of every tap (as long as a batch-1 im2col), so each thread
+  // keeps the last few geometries' tables.
+  struct Tables {
+    int64_t key[10];
+    int64_t nchunk;
+    std::vector<uint16_t> masks;
+    std::vector<int64_t> shifts;
+  };
+  static std::shared_ptr<const Tables> tables_for(const Geom& g) {
+    const int64_t key[10] = {g.H, g.W, g.Ho, g.Wo, g.kh, g.kw, g.ph, g.pw, g.dh, g.dw};
+    thread_local std::vector<std::shared_ptr<const Tables>> cache;
+    for (const auto& t : cache)
+      if (std::equal(key, key + 10, t->key)) return t;
+    auto t = std::make_shared<Tables>();
+    std::copy(key, key + 10, t->key);
+    const int64_t HoWo = g.Ho * g.Wo;
+    t->nchunk = (HoWo + 15) / 16;
+    t->masks.assign(size_t(g.kk() * t->nchunk), 0);
+    t->shifts.resize(size_t(g.kk()));
+    for (int64_t i = 0; i < g.kh; ++i) {
+      int64_t oh_lo, oh_hi, ow_lo, ow_hi;
+      valid_range(g.Ho, g.H, 1, g.ph, i * g.dh, oh_lo, oh_hi);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        valid_range(g.Wo, g.W, 1, g.pw, j * g.dw, ow_lo, ow_hi);
+        const int64_t tap = i * g.kw + j;
+        t->shifts[size_t(tap)] = (i * g.dh - g.ph) * g.W + (j * g.dw - g.pw);
+        uint16_t* m = t->masks.data() + tap * t->nchunk;
+        for (int64_t oh = oh_lo; oh < oh_hi; ++oh)
+          for (int64_t p = oh * g.Wo + ow_lo; p < oh * g.Wo + ow_hi; ++p) m[p / 16] |= uint16_t(1u << (p % 16));
+      }
+    }
+    if (cache.size() >= 8) cache.erase(cache.begin());
+    cache.push_back(t);
+    return t;
+  }
+
   Geom g_;
   bool ok_ = false;
-  int64_t nchunk_ = 0;
-  std::vector<uint16_t> masks_;
-  std::vector<int64_t> shifts_;
+  std::shared_ptr<const Tables> tables_;
 };
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -215,8 +234,8 @@ __attribute__((target("avx512f"))) void FlatCols::im2col(const float* x, float* 
   for (int64_t c = 0; c < g_.Cg; ++c)
     for (int64_t t = 0; t < g_.kk(); ++t) {
       float* row = cols + (c * g_.kk() + t) * ld;
-      const float* src = offset_ptr(x + c * HW, shifts_[size_t(t)]);
-      const uint16_t* m = masks_.data() + t * nchunk_;
+      const float* src = offset_ptr(x + c * HW, tables_->shifts[size_t(t)]);
+      const uint16_t* m = tables_->masks.data() + t * tables_->nchunk;
       for (int64_t k = 0; k < full; ++k) _mm512_storeu_ps(row + 16 * k, _mm512_maskz_loadu_ps(m[k], src + 16 * k));
       if (tail) _mm512_mask_storeu_ps(row + 16 * full, tail, _mm512_maskz_loadu_ps(m[full], src + 16 * full));
     }
@@ -227,9 +246,9 @@ __attribute__((target("avx512f"))) void FlatCols::col2im(const float* cols, floa
   for (int64_t c = 0; c < g_.Cg; ++c)
     for (int64_t t = 0; t < g_.kk(); ++t) {
       const float* row = cols + (c * g_.kk() + t) * ld;
-      float* dst = const_cast<float*>(offset_ptr(dx + c * HW, shifts_[size_t(t)]));
-      const uint16_t* m = masks_.data() + t * nchunk_;
-      for (int64_t k = 0; k < nchunk_; ++k) {
+      float* dst = const_cast<float*>(offset_ptr(dx + c * HW, tables_->shifts[size_t(t)]));
+      const uint16_t* m = tables_->masks.data() + t * tables_->nchunk;
+      for (int64_t k = 0; k < tables_->nchunk; ++k) {
         const __mmask16 mk = m[k];
         if (!mk) continue;
         const __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, dst + 16 * k), _mm512_maskz_loadu_ps(mk, row + 16 * k));
