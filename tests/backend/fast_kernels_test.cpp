@@ -111,6 +111,29 @@ TEST(FastGemm, BatchOneRowTimesTransposedMatchesReference) {
     }
 }
 
+TEST(FastGemm, BatchOneSplitOverThreadsIsBitwiseTheSame) {
+  // A big batch-1 product (N * K >= 128k) is cut into 4-row blocks across the pool: every output
+  // must equal the one-thread result bit for bit, N a multiple of 4 or not.
+  manual_seed(64);
+  auto& be = backend::get(kCPU);
+  const int saved = get_num_threads();
+  for (auto [N, K] : {std::pair<int64_t, int64_t>{256, 784}, {1001, 200}, {130, 1030}}) {
+    Tensor w = randn({N, K}), x = randn({1, K});
+    Tensor c1 = full({1, N}, 0.5), c2 = full({1, N}, 0.5), c3 = full({1, N}, 0.5);
+    set_num_threads(1);
+    be.gemm(x, w.t(), c1, 1.0, 1.0);
+    set_num_threads(2);
+    be.gemm(x, w.t(), c2, 1.0, 1.0);
+    set_num_threads(3);
+    be.gemm(x, w.t(), c3, 1.0, 1.0);
+    EXPECT_TRUE(same_bits(c1, c2)) << "N " << N << " K " << K;
+    EXPECT_TRUE(same_bits(c1, c3)) << "N " << N << " K " << K;
+    const std::vector<double> ref = gemm_ref(x, w.t()), got = c1.to_vector<double>();
+    for (int64_t j = 0; j < N; ++j) ASSERT_NEAR(got[size_t(j)], ref[size_t(j)] + 0.5, 1e-3) << j;
+  }
+  set_num_threads(saved);
+}
+
 TEST(FastGemm, ZeroInnerDimensionWritesBetaTimesC) {
   auto& be = backend::get(kCPU);
   Tensor a = empty({64, 0}), b = empty({0, 64}), c = full({64, 64}, std::numeric_limits<double>::quiet_NaN());
