@@ -650,16 +650,21 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
           for (int64_t gi = 0; gi < g.G; ++gi) {
             const T* src = x + n * g.C * HW + gi * g.Cg * HW;
             if (!direct) im2col(flat, src, cols.data(), g, HoWo);
+            // Transposed: dW_g^T[K, Og] += cols[K, HoWo] @ dy_g^T (about a fifth faster in
+            // OpenBLAS than dW_g[Og, K] += dy_g @ cols^T for the CNN's 32->64 layer).
             const T beta = n == blk * kWeightGradBlock ? T(0) : T(1);
-            gemm<T>(false, true, g.Og, K, HoWo, T(1), dy + n * g.O * HoWo + gi * g.Og * HoWo, HoWo,
-                    direct ? src : cols.data(), HoWo, beta, acc + gi * g.Og * K, K);
+            gemm<T>(false, true, K, g.Og, HoWo, T(1), direct ? src : cols.data(), HoWo,
+                    dy + n * g.O * HoWo + gi * g.Og * HoWo, HoWo, beta, acc + gi * g.Og * K, g.Og);
           }
         }
       }
     });
+    // The partials in block order; each holds dW_g^T [K, Og] per group.
     for (int64_t blk = 0; blk < nblocks; ++blk) {
       const T* p = partial.data() + blk * psize;
-      for (int64_t i = 0; i < wsize; ++i) dw[i] += p[i];
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t o = 0; o < g.Og; ++o) dw[(gi * g.Og + o) * K + k] += p[gi * g.Og * K + k * g.Og + o];
       if (db)
         for (int64_t o = 0; o < g.O; ++o) db[o] += p[wsize + o];
     }
