@@ -437,6 +437,13 @@ TEST(ConvKernels, BlocksAcrossImages) {
   manual_seed(12);
   for (bool cl : {false, true}) check_conv_kernels({5, 32, 50, 50, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, cl);
   check_conv_kernels({20, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, kFloat32, true);
+  // 8 images or more: NCHW blocks of up to 8 images spread over the threads (here 8, 8 and 5,
+  // two groups), a first layer with under 32 column rows one image at a time.
+  for (DType dt : {kFloat32, kFloat64}) {
+    check_conv_kernels({21, 8, 10, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, dt, false);
+    check_conv_kernels({11, 1, 12, 12, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}, dt, false);
+    check_conv_kernels({9, 6, 7, 7, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1}, dt, false);
+  }
   check_conv_kernels({3, 8, 30, 20, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2}, kFloat64, false);
 }
 
