@@ -56,11 +56,12 @@ struct Geom {
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
 
-// Images are spread over threads, each image's im2col and GEMM serial on its thread (the columns
-// stay in that core's cache between the two), when there are kPerImageMin images or more, or one
-// image's GEMM is below kGemmSerialMnk (blas.h). Otherwise, a few big images, blocks of images go
-// through one GEMM each, cut into panels across the threads by gemm_rowmajor. The choice depends on
-// the shapes only, never on the thread count, so neither do the results.
+// NCHW images are spread over threads, small blocks of them (forward, backward-input) or single
+// images (weight gradient) with their im2col and GEMM serial on one thread (the columns stay in
+// that core's cache between the two), when there are kPerImageMin images or more, or one image's
+// GEMM is below kGemmSerialMnk (blas.h). Otherwise, a few big images, blocks of images go through
+// one GEMM each, cut into panels across the threads by gemm_rowmajor. The choice depends on the
+// shapes only, never on the thread count, so neither do the results.
 // (Measured on the CNN's 32->64 3x3 layer at batch 128, 2 threads: forward 4.8 -> 4.0 ms and
 // backward 11.3 -> 9.2 ms per image instead of in blocks.)
 constexpr int64_t kPerImageMin = 8;
@@ -363,20 +364,10 @@ int64_t nhwc_block(const Geom& g) {
   return std::clamp<int64_t>(kColsBudget / per_image, 1, std::max<int64_t>(g.N, 1));
 }
 
-// Runs fn(n, scratch) for every image, images spread over threads. Used when one image's GEMM is
-// small enough that BLAS runs it on the calling thread.
-template <typename T, typename Fn>
-void for_each_image(const Geom& g, size_t scratch, Fn&& fn) {
-  parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
-    Scratch<T> buf(scratch);
-    for (int64_t n = lo; n < hi; ++n) fn(n, buf.data());
-  });
-}
-
 // ---- NCHW, blocks of images: one GEMM per block and group over the images' columns side by side ----
 // cols [K, nb*Ho*Wo] (image k's columns start at k*Ho*Wo); the GEMM result [Og, nb*Ho*Wo] is copied
-// back to the images' planes. Used when one image's GEMM is big enough for BLAS to thread it:
-// a wider GEMM keeps BLAS's threads busy where per-image calls would each pay a fork and join.
+// back to the images' planes. With few images, blocks as wide as kColsBudget allows (their GEMMs
+// are cut into panels across the threads); see nchw_images_per_block for the per-thread blocks.
 int64_t nchw_block(const Geom& g) {
   const int64_t per_image = std::max<int64_t>(1, g.Cg * g.kk() * g.Ho * g.Wo);
   return std::clamp<int64_t>(kColsBudget / per_image, 1, std::max<int64_t>(g.N, 1));
