@@ -398,7 +398,7 @@ int64_t nchw_images_per_block(const Geom& g) {
   const int64_t per = std::max<int64_t>(1, g.Cg * g.kk() * g.Ho * g.Wo);
   if (per_image(g))
     return g.pointwise() || g.Cg * g.kk() < kBlockMinK ? 1 : std::clamp<int64_t>(kThreadCols / per, 1, kThreadBlockMax);
-  return std::clamp<int64_t>(kColsBudget / per, 1, std::max<int64_t>(g.N, 1));
+  return nchw_block(g);
 }
 
 // Runs block(n0, nb, scratch...) over the batch: per-thread blocks spread over the pool, each
