@@ -260,15 +260,17 @@ TEST(ParallelFor, SetNumThreads) {
 
 TEST(ParallelFor, AwakeAndSleepingWorkersBothServeLoops) {
   // Workers spin for a while after a loop, then sleep: loops back to back find them awake, loops
-  // after a pause must wake them. Either way every index is covered once, and the worker takes
-  // part (chunks of 200 us leave it time to join even from sleep).
+  // after a pause must wake them. Either way every index is covered once. On every third call the
+  // first chunk waits (up to 2 s) for the second to start: the caller is busy in the first, so only
+  // a worker can take the second, and a lost wake-up would show as a call run by one thread.
   ThreadCountGuard guard;
   set_num_threads(2);
-  std::atomic<int> two_threads{0};
+  int waited = 0, two_threads = 0;
   for (int call = 0; call < 60; ++call) {
     if (call % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // workers fall asleep
-    const bool slow = call % 3 == 0;
+    const bool wait = call % 3 == 0;
     std::vector<std::atomic<int>> hits(64);
+    std::atomic<int> started{0};
     std::mutex mu;
     std::vector<std::thread::id> ids;
     parallel_for(0, 64, 32, [&](int64_t lo, int64_t hi) {
@@ -276,15 +278,19 @@ TEST(ParallelFor, AwakeAndSleepingWorkersBothServeLoops) {
         std::lock_guard<std::mutex> g(mu);
         ids.push_back(std::this_thread::get_id());
       }
-      if (slow) {
+      ++started;
+      if (wait) {
         const auto t0 = std::chrono::steady_clock::now();
-        while (std::chrono::steady_clock::now() - t0 < std::chrono::microseconds(200)) {
+        while (started.load() < 2 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)) {
         }
       }
       for (int64_t i = lo; i < hi; ++i) hits[size_t(i)]++;
     });
     for (int i = 0; i < 64; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << "call " << call << " index " << i;
-    if (ids.size() == 2 && ids[0] != ids[1]) ++two_threads;
+    if (wait) {
+      ++waited;
+      if (ids.size() == 2 && ids[0] != ids[1]) ++two_threads;
+    }
   }
-  EXPECT_GT(two_threads.load(), 0);
+  EXPECT_EQ(two_threads, waited);
 }
