@@ -430,6 +430,22 @@ TEST(ConvKernels, FlatIm2colShapes) {
       for (bool cl : {false, true}) check_conv_kernels(k, dt, cl);
 }
 
+TEST(ConvKernels, WinogradShapes) {
+  // float NCHW 3x3, unit stride and dilation, no groups, >= 8 channels each way, >= 8 images: the
+  // forward and the input gradient run Winograd F(2x2, 3x3) (winograd.h) where the reference sums
+  // directly. Odd output sizes clip the last tile row and column; channel counts off multiples of
+  // 16 take the masked lanes; padding larger than 1 and asymmetric padding move the tiles.
+  manual_seed(15);
+  const ConvCase cases[] = {
+      {9, 8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},     // "same", even output
+      {8, 16, 7, 9, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},     // "valid": 5x7 output
+      {10, 9, 5, 6, 17, 3, 3, 1, 1, 2, 1, 1, 2, 1, 1, 1},     // asymmetric and wide padding
+      {8, 20, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // a 1x1 image
+      {8, 33, 12, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // two and a bit channel vectors each way
+  };
+  for (const ConvCase& k : cases) check_conv_kernels(k, kFloat32, false);
+}
+
 TEST(ConvKernels, BlocksAcrossImages) {
   // Fewer than 8 images with a GEMM big enough to thread: NCHW goes through blocks of images, one
   // GEMM each. 50x50x32 with a 3x3 kernel is 720k im2col elements per image, so blocks of 2, the

@@ -18,6 +18,7 @@
 #endif
 
 #include "blas.h"
+#include "winograd.h"
 #include "cpu_backend.h"
 #include "descent/backend/parallel.h"
 
@@ -446,8 +447,22 @@ void fwd_block(const FlatCols& flat, const T* x, const T* w, const T* b, T* y, c
   }
 }
 
+// Winograd F(2x2, 3x3) (winograd.h) for float NCHW 3x3 convolutions with unit stride and
+// dilation, no groups, at least 8 channels in and out, and enough images to spread over the threads.
+template <typename T>
+bool winograd_ok(const Geom& g) {
+  return std::is_same_v<T, float> && !g.cl && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
+         g.dw == 1 && g.G == 1 && g.C >= 8 && g.O >= 8 && per_image(g);
+}
+
 template <typename T>
 void conv_fwd_nchw(const T* x, const T* w, const T* b, T* y, const Geom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_ok<T>(g)) {
+      const std::vector<float> U = winograd_filters(w, g.O, g.C, false);
+      return winograd_conv3x3(x, U.data(), b, y, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw);
+    }
+  }
   const FlatCols flat(g, std::is_same_v<T, float>);
   const int64_t HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_images_per_block(g);
   const bool direct = g.pointwise() && B == 1;
@@ -492,6 +507,13 @@ void bwd_input_block(const FlatCols& flat, const T* dy, const T* w, T* dx, const
 
 template <typename T>
 void conv_bwd_input_nchw(const T* dy, const T* w, T* dx, const Geom& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_ok<T>(g)) {
+      // dx = conv(dy, W') with W'[c][o] = W[o][c] rotated 180 degrees and padding 2 - p.
+      const std::vector<float> U = winograd_filters(w, g.O, g.C, true);
+      return winograd_conv3x3(dy, U.data(), nullptr, dx, g.N, g.O, g.Ho, g.Wo, g.C, g.H, g.W, 2 - g.ph, 2 - g.pw);
+    }
+  }
   const FlatCols flat(g, std::is_same_v<T, float>);
   const int64_t HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_images_per_block(g);
   const bool direct = g.pointwise() && B == 1;
