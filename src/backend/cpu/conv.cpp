@@ -667,6 +667,12 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
     if (db) bias_grad(dy, db, g);
     return conv_bwd_weight_nchw_blocked(dy, x, dw, g);
   }
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_ok<T>(g)) {
+      if (db) bias_grad(dy, db, g);
+      return winograd_conv3x3_weight_grad(x, dy, dw, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw);
+    }
+  }
   if (!g.cl) {
     // Fixed blocks of images, each summed into its own partial, then the partials in order. The
     // bias gradient rides along: each image's dy planes are summed while they are in cache for

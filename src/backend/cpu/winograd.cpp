@@ -25,6 +25,8 @@ namespace {
 // Floats of V and M per block (about 2 MB: the working set of a block's 16 GEMMs).
 constexpr int64_t kBlockFloats = int64_t(1) << 19;
 constexpr int64_t kBlockImagesMax = 8;
+// Blocks per weight-gradient partial sum.
+constexpr int64_t kSegmentBlocks = 4;
 
 class Buffer {
  public:
@@ -47,7 +49,7 @@ struct Tiles {
 // The block's images, zero-padded and channels-last: Xp[k][i][j][c] = x[k][c][i - pad_h][j - pad_w].
 // Channels innermost: the stores run contiguously and the loads, H * W apart, stay in L1 from one
 // column to the next.
-void pad_channels_last(const float* __restrict x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t pad_h,
+void pad_channels_last_scalar(const float* __restrict x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t pad_h,
                        int64_t pad_w, const Tiles& t, float* __restrict Xp) {
   std::memset(Xp, 0, size_t(nb * t.Hp * t.Wp * C) * sizeof(float));
   const int64_t i0 = std::max<int64_t>(0, pad_h), i1 = std::min<int64_t>(t.Hp, H + pad_h);
@@ -124,6 +126,9 @@ void output_transform_scalar(const float* __restrict M, int64_t estride, const T
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns about the _mm512_undefined_* placeholders inside its own intrinsics headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // The two transforms with AVX-512, 16 channels per step (the last step masked).
 __attribute__((target("avx512f"))) void input_transform_avx512(const float* Xp, const Tiles& t, int64_t C, float* V,
                                                                 int64_t estride) {
@@ -189,6 +194,77 @@ __attribute__((target("avx512f"))) void output_transform_avx512(const float* M, 
     }
 }
 
+// dy_transform with AVX-512, 16 output channels per step.
+__attribute__((target("avx512f"))) void dy_transform_avx512(const float* G, const Tiles& t, int64_t O, float* D,
+                                                             int64_t estride) {
+  const int64_t Wt = 2 * t.tw;
+  for (int64_t ty = 0; ty < t.th; ++ty)
+    for (int64_t tx = 0; tx < t.tw; ++tx) {
+      const float* g0 = G + (2 * ty * Wt + 2 * tx) * O;
+      const float* g1 = g0 + Wt * O;
+      float* d = D + (ty * t.tw + tx) * O;
+      for (int64_t o = 0; o < O; o += 16) {
+        const __mmask16 m = O - o >= 16 ? __mmask16(0xffff) : __mmask16((1u << (O - o)) - 1);
+        const __m512 a = _mm512_maskz_loadu_ps(m, g0 + o), b = _mm512_maskz_loadu_ps(m, g0 + O + o);
+        const __m512 c = _mm512_maskz_loadu_ps(m, g1 + o), e = _mm512_maskz_loadu_ps(m, g1 + O + o);
+        const __m512 zero = _mm512_setzero_ps();
+        const __m512 r[4][2] = {{a, b},
+                                {_mm512_add_ps(a, c), _mm512_add_ps(b, e)},
+                                {_mm512_sub_ps(a, c), _mm512_sub_ps(b, e)},
+                                {_mm512_sub_ps(zero, c), _mm512_sub_ps(zero, e)}};
+        for (int k = 0; k < 4; ++k) {
+          _mm512_mask_storeu_ps(d + (4 * k + 0) * estride + o, m, r[k][0]);
+          _mm512_mask_storeu_ps(d + (4 * k + 1) * estride + o, m, _mm512_add_ps(r[k][0], r[k][1]));
+          _mm512_mask_storeu_ps(d + (4 * k + 2) * estride + o, m, _mm512_sub_ps(r[k][0], r[k][1]));
+          _mm512_mask_storeu_ps(d + (4 * k + 3) * estride + o, m, _mm512_sub_ps(zero, r[k][1]));
+        }
+      }
+    }
+}
+
+// 16x16 transpose in registers: r[i] holds row i; afterwards r[j] holds column j.
+__attribute__((target("avx512f"))) inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  // u[4g + x], lane L: rows 4g..4g+3 at column 4L + x.
+  for (int x = 0; x < 4; ++x) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[x], u[4 + x], 0x88), v1 = _mm512_shuffle_f32x4(u[x], u[4 + x], 0xDD);
+    const __m512 w0 = _mm512_shuffle_f32x4(u[8 + x], u[12 + x], 0x88),
+                 w1 = _mm512_shuffle_f32x4(u[8 + x], u[12 + x], 0xDD);
+    r[x] = _mm512_shuffle_f32x4(v0, w0, 0x88);       // column x
+    r[8 + x] = _mm512_shuffle_f32x4(v0, w0, 0xDD);   // column 8 + x
+    r[4 + x] = _mm512_shuffle_f32x4(v1, w1, 0x88);   // column 4 + x
+    r[12 + x] = _mm512_shuffle_f32x4(v1, w1, 0xDD);  // column 12 + x
+  }
+}
+
+// dst[j * ldd + c] = src[c * lds + j] for c < C, j < n (16x16 blocks through registers).
+__attribute__((target("avx512f"))) void transpose_block(const float* src, int64_t lds, int64_t C, int64_t n,
+                                                         float* dst, int64_t ldd) {
+  for (int64_t c0 = 0; c0 < C; c0 += 16)
+    for (int64_t j0 = 0; j0 < n; j0 += 16) {
+      const int64_t nc = std::min<int64_t>(16, C - c0), nj = std::min<int64_t>(16, n - j0);
+      const __mmask16 mj = __mmask16(nj >= 16 ? 0xffff : (1u << nj) - 1);
+      const __mmask16 mc = __mmask16(nc >= 16 ? 0xffff : (1u << nc) - 1);
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i)
+        r[i] = i < nc ? _mm512_maskz_loadu_ps(mj, src + (c0 + i) * lds + j0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int64_t q = 0; q < nj; ++q) _mm512_mask_storeu_ps(dst + (j0 + q) * ldd + c0, mc, r[q]);
+    }
+}
+
+#pragma GCC diagnostic pop
+
 bool has_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f");
   return yes;
@@ -196,9 +272,72 @@ bool has_avx512() {
 #else
 inline bool has_avx512() { return false; }
 inline void input_transform_avx512(const float*, const Tiles&, int64_t, float*, int64_t) {}
+inline void dy_transform_avx512(const float*, const Tiles&, int64_t, float*, int64_t) {}
+inline void transpose_block(const float*, int64_t, int64_t, int64_t, float*, int64_t) {}
 inline void output_transform_avx512(const float*, int64_t, const Tiles&, int64_t, const float*, float*, float*, int64_t,
                                     int64_t) {}
 #endif
+
+// The output gradient of one image, channels-last and padded to whole tiles (zeros past Ho, Wo):
+// G[i][j][o] = dy[o][i][j], i < 2 th, j < 2 tw.
+void dy_channels_last_scalar(const float* __restrict dy, int64_t O, int64_t Ho, int64_t Wo, const Tiles& t,
+                      float* __restrict G) {
+  const int64_t HoWo = Ho * Wo, Wt = 2 * t.tw;
+  std::memset(G, 0, size_t(2 * t.th * Wt * O) * sizeof(float));
+  for (int64_t i = 0; i < Ho; ++i)
+    for (int64_t j = 0; j < Wo; ++j) {
+      const float* src = dy + i * Wo + j;
+      float* dst = G + (i * Wt + j) * O;
+      for (int64_t o = 0; o < O; ++o) dst[o] = src[o * HoWo];
+    }
+}
+
+// D[e][t][o] = (A g A^T)[e] of every 2x2 tile g of one image's padded gradient G, A = [[1, 0],
+// [1, 1], [1, -1], [0, -1]]: the transform that carries dY back onto the 16 Winograd products.
+void dy_transform_scalar(const float* __restrict G, const Tiles& t, int64_t O, float* __restrict D, int64_t estride) {
+  const int64_t Wt = 2 * t.tw;
+  for (int64_t ty = 0; ty < t.th; ++ty)
+    for (int64_t tx = 0; tx < t.tw; ++tx) {
+      const float* g0 = G + (2 * ty * Wt + 2 * tx) * O;
+      const float* g1 = g0 + Wt * O;
+      float* d = D + (ty * t.tw + tx) * O;
+      for (int64_t o = 0; o < O; ++o) {
+        const float a = g0[o], b = g0[O + o], c = g1[o], e = g1[O + o];
+        const float r[4][2] = {{a, b}, {a + c, b + e}, {a - c, b - e}, {-c, -e}};
+        for (int k = 0; k < 4; ++k) {
+          d[(4 * k + 0) * estride + o] = r[k][0];
+          d[(4 * k + 1) * estride + o] = r[k][0] + r[k][1];
+          d[(4 * k + 2) * estride + o] = r[k][0] - r[k][1];
+          d[(4 * k + 3) * estride + o] = -r[k][1];
+        }
+      }
+    }
+}
+
+void dy_transform(const float* G, const Tiles& t, int64_t O, float* D, int64_t estride) {
+  if (has_avx512()) return dy_transform_avx512(G, t, O, D, estride);
+  dy_transform_scalar(G, t, O, D, estride);
+}
+
+void pad_channels_last(const float* x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t pad_h, int64_t pad_w,
+                       const Tiles& t, float* Xp) {
+  if (!has_avx512()) return pad_channels_last_scalar(x, nb, C, H, W, pad_h, pad_w, t, Xp);
+  std::memset(Xp, 0, size_t(nb * t.Hp * t.Wp * C) * sizeof(float));
+  const int64_t i0 = std::max<int64_t>(0, pad_h), i1 = std::min<int64_t>(t.Hp, H + pad_h);
+  const int64_t j0 = std::max<int64_t>(0, pad_w), j1 = std::min<int64_t>(t.Wp, W + pad_w);
+  if (j1 <= j0) return;
+  for (int64_t k = 0; k < nb; ++k)
+    for (int64_t i = i0; i < i1; ++i)
+      transpose_block(x + k * C * H * W + (i - pad_h) * W + (j0 - pad_w), H * W, C, j1 - j0,
+                      Xp + ((k * t.Hp + i) * t.Wp + j0) * C, C);
+}
+
+void dy_channels_last(const float* dy, int64_t O, int64_t Ho, int64_t Wo, const Tiles& t, float* G) {
+  if (!has_avx512()) return dy_channels_last_scalar(dy, O, Ho, Wo, t, G);
+  const int64_t Wt = 2 * t.tw;
+  std::memset(G, 0, size_t(2 * t.th * Wt * O) * sizeof(float));
+  for (int64_t i = 0; i < Ho; ++i) transpose_block(dy + i * Wo, Ho * Wo, O, Wo, G + i * Wt * O, O);
+}
 
 void input_transform(const float* Xp, const Tiles& t, int64_t C, float* V, int64_t estride) {
   if (has_avx512()) return input_transform_avx512(Xp, t, C, V, estride);
@@ -266,6 +405,68 @@ void winograd_conv3x3(const float* x, const float* U, const float* bias, float* 
                          Ho, Wo);
     }
   });
+}
+
+void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, int64_t N, int64_t C, int64_t H,
+                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w) {
+  std::fill(dw, dw + O * C * 9, 0.f);
+  if (N == 0 || O == 0 || C == 0 || Ho <= 0 || Wo <= 0) return;
+  Tiles t{};
+  t.th = (Ho + 1) / 2, t.tw = (Wo + 1) / 2, t.per_image = t.th * t.tw;
+  t.Hp = 2 * t.th + 2, t.Wp = 2 * t.tw + 2;
+  const int64_t per_image = 16 * (C + O) * t.per_image + t.Hp * t.Wp * C + 4 * t.per_image * O;
+  const int64_t B = std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(per_image, 1), 1, kBlockImagesMax);
+  // Fixed segments of kSegmentBlocks blocks, each summed into its own dU partial [16][O][C], the
+  // partials then added in segment order: the sums do not depend on the thread count.
+  const int64_t nblocks = (N + B - 1) / B, nseg = (nblocks + kSegmentBlocks - 1) / kSegmentBlocks;
+  const int64_t usize = 16 * O * C;
+  Buffer partial(size_t(nseg * usize));
+  parallel_for(0, nseg, 1, [&](int64_t lo, int64_t hi) {
+    const int64_t Tmax = B * t.per_image;
+    Buffer V(size_t(16 * Tmax * C)), D(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)),
+        G(size_t(4 * t.per_image * O));
+    for (int64_t seg = lo; seg < hi; ++seg) {
+      float* dU = partial.data() + seg * usize;
+      const int64_t b_end = std::min(nblocks, (seg + 1) * kSegmentBlocks);
+      for (int64_t blk = seg * kSegmentBlocks; blk < b_end; ++blk) {
+        const int64_t n0 = blk * B, nb = std::min(B, N - n0), T = nb * t.per_image;
+        pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data());
+        for (int64_t k = 0; k < nb; ++k) {
+          input_transform(Xp.data() + k * t.Hp * t.Wp * C, t, C, V.data() + k * t.per_image * C, T * C);
+          dy_channels_last(dy + (n0 + k) * O * Ho * Wo, O, Ho, Wo, t, G.data());
+          dy_transform(G.data(), t, O, D.data() + k * t.per_image * O, T * O);
+        }
+        const float beta = blk == seg * kSegmentBlocks ? 0.f : 1.f;
+        for (int e = 0; e < 16; ++e)  // dU[e] [O, C] += D[e]^T [O, T] @ V[e] [T, C]
+          gemm_rowmajor(true, false, O, C, T, 1.f, D.data() + e * T * O, O, V.data() + e * T * C, C, beta,
+                        dU + e * O * C, C);
+      }
+    }
+  });
+  // dW[o][c] = G^T (sum of the partials) G, G^T = [[1, 1/2, 1/2, 0], [0, 1/2, -1/2, 0], [0, 1/2, 1/2, 1]].
+  for (int64_t seg = 1; seg < nseg; ++seg) {
+    const float* p = partial.data() + seg * usize;
+    float* acc = partial.data();
+    for (int64_t i = 0; i < usize; ++i) acc[i] += p[i];
+  }
+  const float* dU = partial.data();
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t c = 0; c < C; ++c) {
+      float u[4][4];
+      for (int e = 0; e < 16; ++e) u[e / 4][e % 4] = dU[(e * O + o) * C + c];
+      float r[3][4];  // G^T u
+      for (int j = 0; j < 4; ++j) {
+        r[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+        r[1][j] = 0.5f * (u[1][j] - u[2][j]);
+        r[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+      }
+      float* out = dw + (o * C + c) * 9;
+      for (int i = 0; i < 3; ++i) {
+        out[i * 3 + 0] = r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+        out[i * 3 + 1] = 0.5f * (r[i][1] - r[i][2]);
+        out[i * 3 + 2] = 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+      }
+    }
 }
 
 }  // namespace descent::backend::cpu

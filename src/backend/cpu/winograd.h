@@ -24,4 +24,11 @@ std::vector<float> winograd_filters(const float* w, int64_t O, int64_t C, bool f
 void winograd_conv3x3(const float* x, const float* U, const float* bias, float* y, int64_t N, int64_t C, int64_t H,
                       int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w);
 
+/// dw[O, C, 3, 3] = the weight gradient of winograd_conv3x3's convolution for x[N, C, H, W] and
+/// dy[N, O, Ho, Wo]: dU[e] = sum over tiles of (A dy A^T)[e] (B^T d B)[e] (16 GEMMs with the tiles
+/// as the inner dimension), then dw = G^T dU G. Fixed blocks of images sum into fixed partials, so
+/// the result does not depend on the thread count.
+void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, int64_t N, int64_t C, int64_t H,
+                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w);
+
 }  // namespace descent::backend::cpu
