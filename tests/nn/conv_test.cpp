@@ -442,8 +442,29 @@ TEST(ConvKernels, WinogradShapes) {
       {10, 9, 5, 6, 17, 3, 3, 1, 1, 2, 1, 1, 2, 1, 1, 1},     // asymmetric and wide padding
       {8, 20, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // a 1x1 image
       {8, 33, 12, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // two and a bit channel vectors each way
+      {41, 8, 6, 6, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // weight gradient over several partial sums
   };
   for (const ConvCase& k : cases) check_conv_kernels(k, kFloat32, false);
+  // The same bits for any thread count (fixed image blocks and partial sums).
+  auto& be = backend::get(kCPU);
+  const Window2d w{3, 3, 1, 1, 1, 1, 1, 1};
+  Tensor x = randn({41, 8, 10, 10}), wt = randn({9, 8, 3, 3}), b = randn({9}), gy = randn({41, 9, 10, 10});
+  std::vector<std::vector<float>> runs;
+  const int saved = get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    Tensor y = empty({41, 9, 10, 10}), gx = empty(x.sizes()), gw = empty(wt.sizes()), gb = empty({9});
+    be.conv2d(x, wt, b, y, w, 1);
+    be.conv2d_backward_input(gy, wt, gx, w, 1);
+    be.conv2d_backward_weight(gy, x, gw, gb, w, 1);
+    std::vector<float> all = y.to_vector<float>();
+    for (const Tensor& t : {gx, gw, gb})
+      for (float v : t.to_vector<float>()) all.push_back(v);
+    runs.push_back(all);
+  }
+  set_num_threads(saved);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
 }
 
 TEST(ConvKernels, BlocksAcrossImages) {
