@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cpu_backend.h"
+#include "cpu_features.h"
 #include "descent/backend/parallel.h"
 
 namespace descent::backend::cpu {
@@ -197,10 +198,7 @@ template <typename T>
 BN_AVX2_HELPERS(float)
 BN_AVX2_HELPERS(double)
 #undef BN_AVX2_HELPERS
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
+bool has_avx2() { return cpu_avx2(); }
 #define BN_DISPATCH(name, ...)                     \
   if (has_avx2()) return name##_avx2(__VA_ARGS__); \
   return name##_t(__VA_ARGS__);

@@ -1,5 +1,6 @@
 // Row-major GEMM over CBLAS, cut into panels of C across descent's thread pool (see blas.h).
 #include "blas.h"
+#include "cpu_features.h"
 
 #include <cblas.h>
 
@@ -140,10 +141,7 @@ __attribute__((target("avx2,fma"))) void gemv_t_avx2(int64_t N, int64_t K, float
 
 enum class Isa { kNone, kAvx2, kAvx512 };
 Isa gemv_isa() {
-  static const Isa isa = __builtin_cpu_supports("avx512f")                                      ? Isa::kAvx512
-                         : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? Isa::kAvx2
-                                                                                               : Isa::kNone;
-  return isa;
+  return cpu_avx512() ? Isa::kAvx512 : cpu_avx2() ? Isa::kAvx2 : Isa::kNone;
 }
 
 // The vectorised batch-1 path, or false when the CPU has neither AVX2 nor AVX-512 (BLAS then runs it).

@@ -18,6 +18,7 @@
 #endif
 
 #include "blas.h"
+#include "cpu_features.h"
 #include "winograd.h"
 #include "cpu_backend.h"
 #include "descent/backend/parallel.h"
@@ -172,7 +173,7 @@ class FlatCols {
  public:
   FlatCols(const Geom& g, bool is_float) : g_(g) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    ok_ = is_float && g.sh == 1 && g.sw == 1 && g.Wo == g.W && __builtin_cpu_supports("avx512f");
+    ok_ = is_float && g.sh == 1 && g.sw == 1 && g.Wo == g.W && cpu_avx512();
 #endif
     if (ok_) tables_ = tables_for(g);
   }

@@ -18,6 +18,7 @@
 #endif
 
 #include "cpu_backend.h"
+#include "cpu_features.h"
 #include "descent/backend/parallel.h"
 
 namespace descent::backend::cpu {
@@ -292,10 +293,7 @@ __attribute__((target("avx512f"))) bool max_bwd_plane_2x2_avx512(const float* gp
 
 #pragma GCC diagnostic pop
 
-bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
+bool has_avx512() { return cpu_avx512(); }
 #else
 inline bool has_avx512() { return false; }
 inline void max_plane_2x2_avx512(const float*, float*, int64_t*, const PGeom&) {}

@@ -16,6 +16,7 @@
 #endif
 
 #include "blas.h"
+#include "cpu_features.h"
 #include "descent/backend/parallel.h"
 #include "descent/core/storage.h"
 
@@ -265,10 +266,7 @@ __attribute__((target("avx512f"))) void transpose_block(const float* src, int64_
 
 #pragma GCC diagnostic pop
 
-bool has_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
+bool has_avx512() { return cpu_avx512(); }
 #else
 inline bool has_avx512() { return false; }
 inline void input_transform_avx512(const float*, const Tiles&, int64_t, float*, int64_t) {}
