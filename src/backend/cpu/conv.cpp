@@ -1,12 +1,18 @@
 // 2-D convolution CPU kernels: forward, backward-input and backward-weight, for NCHW and
 // channels-last (NHWC) activations, with stride, leading padding, dilation and groups.
 //
-// Fast kernels lower the convolution to GEMM (im2col / col2im + CBLAS):
-//   NCHW, per image and group g:  y_g[Og, Ho*Wo] = W_g[Og, Cg*kh*kw] @ cols[Cg*kh*kw, Ho*Wo]
-//   NHWC, per block of images:    y[P, O] (P = pixels) = cols[P, G*kh*kw*Cg] @ W'^T, W' = weight as [O, kh, kw, Cg]
-// A 1x1 kernel with unit stride and no padding needs no im2col: the input already is `cols`.
+// Fast kernels, chosen by shape:
+//   * float NCHW 3x3, unit stride and dilation, no groups, >= 8 channels each way, >= 8 images:
+//     Winograd F(2x2, 3x3) for the forward, the input gradient and the weight gradient
+//     (winograd.h: 2.25x fewer multiply-adds);
+//   * otherwise the convolution is lowered to GEMM (im2col / col2im + CBLAS):
+//       NCHW, per block of images and group g: y_g[Og, nb*Ho*Wo] = W_g[Og, Cg*kh*kw] @ cols[Cg*kh*kw, nb*Ho*Wo]
+//       NHWC, per block of images:             y[P, O] (P = pixels) = cols[P, G*kh*kw*Cg] @ W'^T,
+//                                              W' = weight as [O, kh, kw, Cg]
+//     with an AVX-512 im2col for unit-stride "same"-width convolutions (FlatCols). A 1x1 kernel with
+//     unit stride and no padding needs no im2col: the input already is `cols`.
 // Reference kernels are plain loops over logical indices (any strides) accumulating in double;
-// tests compare the two on random shapes.
+// tests compare the two on random shapes, also with the AVX kernels ruled out (DESCENT_CPU_ISA).
 #include <algorithm>
 #include <cstring>
 #include <memory>
