@@ -431,9 +431,9 @@ TEST(ConvKernels, FlatIm2colShapes) {
 }
 
 TEST(ConvKernels, WinogradShapes) {
-  // float NCHW 3x3, unit stride and dilation, no groups, >= 8 channels each way, >= 8 images: the
-  // forward and the input gradient run Winograd F(2x2, 3x3) (winograd.h) where the reference sums
-  // directly. Odd output sizes clip the last tile row and column; channel counts off multiples of
+  // float 3x3, unit stride and dilation, no groups, >= 8 channels each way, >= 8 images: the forward
+  // and both gradients run Winograd F(2x2, 3x3) (winograd.h), NCHW and channels-last, where the
+  // reference sums directly. Odd output sizes clip the last tile row and column; channel counts off multiples of
   // 16 take the masked lanes; padding larger than 1 and asymmetric padding move the tiles.
   manual_seed(15);
   const ConvCase cases[] = {
@@ -444,7 +444,8 @@ TEST(ConvKernels, WinogradShapes) {
       {8, 33, 12, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // two and a bit channel vectors each way
       {41, 8, 6, 6, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // weight gradient over several partial sums
   };
-  for (const ConvCase& k : cases) check_conv_kernels(k, kFloat32, false);
+  for (const ConvCase& k : cases)
+    for (bool cl : {false, true}) check_conv_kernels(k, kFloat32, cl);
   // The same bits for any thread count (fixed image blocks and partial sums).
   auto& be = backend::get(kCPU);
   const Window2d w{3, 3, 1, 1, 1, 1, 1, 1};

@@ -2,7 +2,7 @@
 // channels-last (NHWC) activations, with stride, leading padding, dilation and groups.
 //
 // Fast kernels, chosen by shape:
-//   * float NCHW 3x3, unit stride and dilation, no groups, >= 8 channels each way, >= 8 images:
+//   * float 3x3 (NCHW or NHWC), unit stride and dilation, no groups, >= 8 channels each way, >= 8 images:
 //     Winograd F(2x2, 3x3) for the forward, the input gradient and the weight gradient
 //     (winograd.h: 2.25x fewer multiply-adds);
 //   * otherwise the convolution is lowered to GEMM (im2col / col2im + CBLAS):
@@ -454,22 +454,17 @@ void fwd_block(const FlatCols& flat, const T* x, const T* w, const T* b, T* y, c
   }
 }
 
-// Winograd F(2x2, 3x3) (winograd.h) for float NCHW 3x3 convolutions with unit stride and
-// dilation, no groups, at least 8 channels in and out, and enough images to spread over the threads.
+// Winograd F(2x2, 3x3) (winograd.h) for float 3x3 convolutions (NCHW or channels-last) with unit
+// stride and dilation, no groups, at least 8 channels in and out, and enough images to spread over
+// the threads.
 template <typename T>
 bool winograd_ok(const Geom& g) {
-  return std::is_same_v<T, float> && !g.cl && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
+  return std::is_same_v<T, float> && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
          g.dw == 1 && g.G == 1 && g.C >= 8 && g.O >= 8 && per_image(g);
 }
 
 template <typename T>
 void conv_fwd_nchw(const T* x, const T* w, const T* b, T* y, const Geom& g) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (winograd_ok<T>(g)) {
-      const std::vector<float> U = winograd_filters(w, g.O, g.C, false);
-      return winograd_conv3x3(x, U.data(), b, y, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw);
-    }
-  }
   const FlatCols flat(g, std::is_same_v<T, float>);
   const int64_t HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_images_per_block(g);
   const bool direct = g.pointwise() && B == 1;
@@ -514,13 +509,6 @@ void bwd_input_block(const FlatCols& flat, const T* dy, const T* w, T* dx, const
 
 template <typename T>
 void conv_bwd_input_nchw(const T* dy, const T* w, T* dx, const Geom& g) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (winograd_ok<T>(g)) {
-      // dx = conv(dy, W') with W'[c][o] = W[o][c] rotated 180 degrees and padding 2 - p.
-      const std::vector<float> U = winograd_filters(w, g.O, g.C, true);
-      return winograd_conv3x3(dy, U.data(), nullptr, dx, g.N, g.O, g.Ho, g.Wo, g.C, g.H, g.W, 2 - g.ph, 2 - g.pw);
-    }
-  }
   const FlatCols flat(g, std::is_same_v<T, float>);
   const int64_t HoWo = g.Ho * g.Wo, K = g.Cg * g.kk(), B = nchw_images_per_block(g);
   const bool direct = g.pointwise() && B == 1;
@@ -592,6 +580,12 @@ void conv_fwd_fast(const Tensor& in, const Tensor& weight, const Tensor& bias, c
   T* y = static_cast<T*>(out.raw_data());
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
   if (out.numel() == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_ok<T>(g)) {
+      const std::vector<float> U = winograd_filters(w, g.O, g.C, false);
+      return winograd_conv3x3(x, U.data(), b, y, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw, g.cl);
+    }
+  }
   if (!g.cl) return conv_fwd_nchw(x, w, b, y, g);
   // NHWC
   const bool direct = g.pointwise();
@@ -629,6 +623,14 @@ void conv_bwd_input_fast(const Tensor& grad_out, const Tensor& weight, const Ten
   T* dx = static_cast<T*>(grad_in.raw_data());
   const int64_t HW = g.H * g.W, HoWo = g.Ho * g.Wo, K = g.Cg * g.kk();
   if (grad_in.numel() == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd_ok<T>(g)) {
+      // dx = conv(dy, W') with W'[c][o] = W[o][c] rotated 180 degrees and padding 2 - p.
+      const std::vector<float> U = winograd_filters(w, g.O, g.C, true);
+      return winograd_conv3x3(dy, U.data(), nullptr, dx, g.N, g.O, g.Ho, g.Wo, g.C, g.H, g.W, 2 - g.ph, 2 - g.pw,
+                              g.cl);
+    }
+  }
   if (!g.cl) return conv_bwd_input_nchw(dy, w, dx, g);
   const bool direct = g.pointwise();
   std::vector<T> wk = direct ? std::vector<T>() : weight_to_khwc(w, g);
@@ -677,7 +679,7 @@ void conv_bwd_weight_fast(const Tensor& grad_out, const Tensor& in, const Tensor
   if constexpr (std::is_same_v<T, float>) {
     if (winograd_ok<T>(g)) {
       if (db) bias_grad(dy, db, g);
-      return winograd_conv3x3_weight_grad(x, dy, dw, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw);
+      return winograd_conv3x3_weight_grad(x, dy, dw, g.N, g.C, g.H, g.W, g.O, g.Ho, g.Wo, g.ph, g.pw, g.cl);
     }
   }
   if (!g.cl) {

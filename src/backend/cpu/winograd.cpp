@@ -90,12 +90,37 @@ void input_transform_scalar(const float* __restrict Xp, const Tiles& t, int64_t 
     }
 }
 
-// One image's output from M[e][t][o]: Y = A^T m A + bias per tile, vectorised over the output
-// channels into a [4][O] tile buffer, then written to the NCHW planes (clipped at the bottom and
-// right edges). A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
+// Writes one 2x2 output tile from buf [4][O] (rows y00, y01, y10, y11) at (oy, ox) of one image's
+// output, NCHW planes or channels-last [Ho][Wo][O], clipped at the bottom and right edges.
+void write_tile(const float* buf, int64_t O, float* y, int64_t Ho, int64_t Wo, int64_t oy, int64_t ox, bool cl) {
+  const bool right = ox + 1 < Wo, below = oy + 1 < Ho;
+  if (cl) {
+    float* p = y + (oy * Wo + ox) * O;
+    const size_t row = size_t(O) * sizeof(float);
+    std::memcpy(p, buf, row);
+    if (right) std::memcpy(p + O, buf + O, row);
+    if (below) {
+      std::memcpy(p + Wo * O, buf + 2 * O, row);
+      if (right) std::memcpy(p + (Wo + 1) * O, buf + 3 * O, row);
+    }
+    return;
+  }
+  float* p = y + oy * Wo + ox;
+  for (int64_t o = 0; o < O; ++o, p += Ho * Wo) {
+    p[0] = buf[o];
+    if (right) p[1] = buf[O + o];
+    if (below) {
+      p[Wo] = buf[2 * O + o];
+      if (right) p[Wo + 1] = buf[3 * O + o];
+    }
+  }
+}
+
+// One image's output from M[e][t][o]: Y = A^T m A + bias per tile, over the output channels into a
+// [4][O] tile buffer, then written out by write_tile. A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
 void output_transform_scalar(const float* __restrict M, int64_t estride, const Tiles& t, int64_t O,
-                                     const float* __restrict bias, float* __restrict buf, float* y, int64_t Ho,
-                                     int64_t Wo) {
+                             const float* __restrict bias, float* __restrict buf, float* y, int64_t Ho, int64_t Wo,
+                             bool cl) {
   for (int64_t ty = 0; ty < t.th; ++ty)
     for (int64_t tx = 0; tx < t.tw; ++tx) {
       const float* m = M + (ty * t.tw + tx) * O;
@@ -112,17 +137,7 @@ void output_transform_scalar(const float* __restrict M, int64_t estride, const T
         buf[2 * O + o] = d[0] + d[1] + d[2] + bo;
         buf[3 * O + o] = d[1] - d[2] - d[3] + bo;
       }
-      const int64_t oy = 2 * ty, ox = 2 * tx;
-      const bool right = ox + 1 < Wo, below = oy + 1 < Ho;
-      float* p = y + oy * Wo + ox;
-      for (int64_t o = 0; o < O; ++o, p += Ho * Wo) {
-        p[0] = buf[o];
-        if (right) p[1] = buf[O + o];
-        if (below) {
-          p[Wo] = buf[2 * O + o];
-          if (right) p[Wo + 1] = buf[3 * O + o];
-        }
-      }
+      write_tile(buf, O, y, Ho, Wo, 2 * ty, 2 * tx, cl);
     }
 }
 
@@ -160,7 +175,7 @@ __attribute__((target("avx512f"))) void input_transform_avx512(const float* Xp, 
 
 __attribute__((target("avx512f"))) void output_transform_avx512(const float* M, int64_t estride, const Tiles& t,
                                                                  int64_t O, const float* bias, float* buf, float* y,
-                                                                 int64_t Ho, int64_t Wo) {
+                                                                 int64_t Ho, int64_t Wo, bool cl) {
   for (int64_t ty = 0; ty < t.th; ++ty)
     for (int64_t tx = 0; tx < t.tw; ++tx) {
       const float* mt = M + (ty * t.tw + tx) * O;
@@ -181,17 +196,7 @@ __attribute__((target("avx512f"))) void output_transform_avx512(const float* M, 
         _mm512_mask_storeu_ps(buf + 2 * O + o, k, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(d[0], d[1]), d[2]), bo));
         _mm512_mask_storeu_ps(buf + 3 * O + o, k, _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(d[1], d[2]), d[3]), bo));
       }
-      const int64_t oy = 2 * ty, ox = 2 * tx;
-      const bool right = ox + 1 < Wo, below = oy + 1 < Ho;
-      float* p = y + oy * Wo + ox;
-      for (int64_t o = 0; o < O; ++o, p += Ho * Wo) {
-        p[0] = buf[o];
-        if (right) p[1] = buf[O + o];
-        if (below) {
-          p[Wo] = buf[2 * O + o];
-          if (right) p[Wo + 1] = buf[3 * O + o];
-        }
-      }
+      write_tile(buf, O, y, Ho, Wo, 2 * ty, 2 * tx, cl);
     }
 }
 
@@ -273,7 +278,7 @@ inline void input_transform_avx512(const float*, const Tiles&, int64_t, float*, 
 inline void dy_transform_avx512(const float*, const Tiles&, int64_t, float*, int64_t) {}
 inline void transpose_block(const float*, int64_t, int64_t, int64_t, float*, int64_t) {}
 inline void output_transform_avx512(const float*, int64_t, const Tiles&, int64_t, const float*, float*, float*, int64_t,
-                                    int64_t) {}
+                                    int64_t, bool) {}
 #endif
 
 // The output gradient of one image, channels-last and padded to whole tiles (zeros past Ho, Wo):
@@ -318,23 +323,30 @@ void dy_transform(const float* G, const Tiles& t, int64_t O, float* D, int64_t e
 }
 
 void pad_channels_last(const float* x, int64_t nb, int64_t C, int64_t H, int64_t W, int64_t pad_h, int64_t pad_w,
-                       const Tiles& t, float* Xp) {
-  if (!has_avx512()) return pad_channels_last_scalar(x, nb, C, H, W, pad_h, pad_w, t, Xp);
+                       const Tiles& t, float* Xp, bool cl) {
+  if (!cl && !has_avx512()) return pad_channels_last_scalar(x, nb, C, H, W, pad_h, pad_w, t, Xp);
   std::memset(Xp, 0, size_t(nb * t.Hp * t.Wp * C) * sizeof(float));
   const int64_t i0 = std::max<int64_t>(0, pad_h), i1 = std::min<int64_t>(t.Hp, H + pad_h);
   const int64_t j0 = std::max<int64_t>(0, pad_w), j1 = std::min<int64_t>(t.Wp, W + pad_w);
   if (j1 <= j0) return;
   for (int64_t k = 0; k < nb; ++k)
-    for (int64_t i = i0; i < i1; ++i)
-      transpose_block(x + k * C * H * W + (i - pad_h) * W + (j0 - pad_w), H * W, C, j1 - j0,
-                      Xp + ((k * t.Hp + i) * t.Wp + j0) * C, C);
+    for (int64_t i = i0; i < i1; ++i) {
+      float* dst = Xp + ((k * t.Hp + i) * t.Wp + j0) * C;
+      if (cl)  // already channels-last: one row copy
+        std::memcpy(dst, x + ((k * H + i - pad_h) * W + (j0 - pad_w)) * C, size_t((j1 - j0) * C) * sizeof(float));
+      else
+        transpose_block(x + k * C * H * W + (i - pad_h) * W + (j0 - pad_w), H * W, C, j1 - j0, dst, C);
+    }
 }
 
-void dy_channels_last(const float* dy, int64_t O, int64_t Ho, int64_t Wo, const Tiles& t, float* G) {
-  if (!has_avx512()) return dy_channels_last_scalar(dy, O, Ho, Wo, t, G);
+void dy_channels_last(const float* dy, int64_t O, int64_t Ho, int64_t Wo, const Tiles& t, float* G, bool cl) {
+  if (!cl && !has_avx512()) return dy_channels_last_scalar(dy, O, Ho, Wo, t, G);
   const int64_t Wt = 2 * t.tw;
   std::memset(G, 0, size_t(2 * t.th * Wt * O) * sizeof(float));
-  for (int64_t i = 0; i < Ho; ++i) transpose_block(dy + i * Wo, Ho * Wo, O, Wo, G + i * Wt * O, O);
+  for (int64_t i = 0; i < Ho; ++i) {
+    if (cl) std::memcpy(G + i * Wt * O, dy + i * Wo * O, size_t(Wo * O) * sizeof(float));
+    else transpose_block(dy + i * Wo, Ho * Wo, O, Wo, G + i * Wt * O, O);
+  }
 }
 
 void input_transform(const float* Xp, const Tiles& t, int64_t C, float* V, int64_t estride) {
@@ -343,9 +355,9 @@ void input_transform(const float* Xp, const Tiles& t, int64_t C, float* V, int64
 }
 
 void output_transform(const float* M, int64_t estride, const Tiles& t, int64_t O, const float* bias, float* buf,
-                      float* y, int64_t Ho, int64_t Wo) {
-  if (has_avx512()) return output_transform_avx512(M, estride, t, O, bias, buf, y, Ho, Wo);
-  output_transform_scalar(M, estride, t, O, bias, buf, y, Ho, Wo);
+                      float* y, int64_t Ho, int64_t Wo, bool cl) {
+  if (has_avx512()) return output_transform_avx512(M, estride, t, O, bias, buf, y, Ho, Wo, cl);
+  output_transform_scalar(M, estride, t, O, bias, buf, y, Ho, Wo, cl);
 }
 
 }  // namespace
@@ -378,7 +390,7 @@ std::vector<float> winograd_filters(const float* w, int64_t O, int64_t C, bool f
 }
 
 void winograd_conv3x3(const float* x, const float* U, const float* bias, float* y, int64_t N, int64_t C, int64_t H,
-                      int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w) {
+                      int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w, bool cl) {
   if (N == 0 || O == 0 || Ho <= 0 || Wo <= 0) return;
   Tiles t{};
   t.th = (Ho + 1) / 2, t.tw = (Wo + 1) / 2, t.per_image = t.th * t.tw;
@@ -391,7 +403,7 @@ void winograd_conv3x3(const float* x, const float* U, const float* bias, float* 
     Buffer V(size_t(16 * Tmax * C)), M(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)), buf(size_t(4 * O));
     for (int64_t blk = lo; blk < hi; ++blk) {
       const int64_t n0 = blk * B, nb = std::min(B, N - n0), T = nb * t.per_image;
-      pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data());
+      pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data(), cl);
       // V[e][k*per_image + tile][c] for image k of the block.
       for (int64_t k = 0; k < nb; ++k)
         input_transform(Xp.data() + k * t.Hp * t.Wp * C, t, C, V.data() + k * t.per_image * C, T * C);
@@ -400,13 +412,13 @@ void winograd_conv3x3(const float* x, const float* U, const float* bias, float* 
                       M.data() + e * T * O, O);
       for (int64_t k = 0; k < nb; ++k)
         output_transform(M.data() + k * t.per_image * O, T * O, t, O, bias, buf.data(), y + (n0 + k) * O * Ho * Wo,
-                         Ho, Wo);
+                         Ho, Wo, cl);
     }
   });
 }
 
 void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, int64_t N, int64_t C, int64_t H,
-                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w) {
+                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w, bool cl) {
   std::fill(dw, dw + O * C * 9, 0.f);
   if (N == 0 || O == 0 || C == 0 || Ho <= 0 || Wo <= 0) return;
   Tiles t{};
@@ -428,10 +440,10 @@ void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, in
       const int64_t b_end = std::min(nblocks, (seg + 1) * kSegmentBlocks);
       for (int64_t blk = seg * kSegmentBlocks; blk < b_end; ++blk) {
         const int64_t n0 = blk * B, nb = std::min(B, N - n0), T = nb * t.per_image;
-        pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data());
+        pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data(), cl);
         for (int64_t k = 0; k < nb; ++k) {
           input_transform(Xp.data() + k * t.Hp * t.Wp * C, t, C, V.data() + k * t.per_image * C, T * C);
-          dy_channels_last(dy + (n0 + k) * O * Ho * Wo, O, Ho, Wo, t, G.data());
+          dy_channels_last(dy + (n0 + k) * O * Ho * Wo, O, Ho, Wo, t, G.data(), cl);
           dy_transform(G.data(), t, O, D.data() + k * t.per_image * O, T * O);
         }
         const float beta = blk == seg * kSegmentBlocks ? 0.f : 1.f;

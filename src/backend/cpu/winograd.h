@@ -1,5 +1,6 @@
 #pragma once
-// Winograd F(2x2, 3x3) convolution for float32 NCHW (private to src/backend/cpu; used by conv.cpp).
+// Winograd F(2x2, 3x3) convolution for float32 activations, NCHW or channels-last (cl: [N, H, W, C]
+// in memory) (private to src/backend/cpu; used by conv.cpp).
 //
 // A 3x3, stride-1, undilated, ungrouped convolution computes each 2x2 output tile from a 4x4 input
 // tile with 16 multiplies per (input, output) channel pair instead of 36: the input tile d goes to
@@ -22,13 +23,13 @@ std::vector<float> winograd_filters(const float* w, int64_t O, int64_t C, bool f
 /// U from winograd_filters ([16][C][O]). Images go in blocks across descent's pool; results do
 /// not depend on the thread count.
 void winograd_conv3x3(const float* x, const float* U, const float* bias, float* y, int64_t N, int64_t C, int64_t H,
-                      int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w);
+                      int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w, bool cl);
 
 /// dw[O, C, 3, 3] = the weight gradient of winograd_conv3x3's convolution for x[N, C, H, W] and
 /// dy[N, O, Ho, Wo]: dU[e] = sum over tiles of (A dy A^T)[e] (B^T d B)[e] (16 GEMMs with the tiles
 /// as the inner dimension), then dw = G^T dU G. Fixed blocks of images sum into fixed partials, so
 /// the result does not depend on the thread count.
 void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, int64_t N, int64_t C, int64_t H,
-                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w);
+                                  int64_t W, int64_t O, int64_t Ho, int64_t Wo, int64_t pad_h, int64_t pad_w, bool cl);
 
 }  // namespace descent::backend::cpu
