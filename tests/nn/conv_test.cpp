@@ -560,6 +560,7 @@ TEST(PoolKernels, FastMatchesReferenceOnOddShapes) {
       check_pool_kernels({2, 3, 7, 9}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
       check_pool_kernels({2, 2, 28, 28}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
       check_pool_kernels({1, 2, 41, 36}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);
+      check_pool_kernels({2, 20, 6, 7}, Window2d{2, 2, 2, 2, 0, 0, 1, 1}, false, dt, cl);  // 16 + 4 channels
       // Overlapping windows with Ho = H / 2: some indices leave their 2x2 block, so planes fall
       // back to zero-fill and scatter part-way through.
       check_pool_kernels({2, 3, 8, 8}, Window2d{3, 3, 2, 2, 1, 1, 1, 1}, false, dt, cl);

@@ -291,6 +291,39 @@ __attribute__((target("avx512f"))) bool max_bwd_plane_2x2_avx512(const float* gp
   return true;
 }
 
+// Channels-last 2x2 / stride-2 max with indices for one output row (n, oh), AVX-512, 16 channels per
+// step: the four taps of an output are four contiguous channel vectors, compared in the same order
+// with the same NaN rule as max_plane_2x2; each tap's flat index h * W + w is the same for every
+// channel, so the winner's index is a blend of four broadcasts.
+__attribute__((target("avx512f"))) void max_row_2x2_nhwc_avx512(const float* xn, float* yr, int64_t* ir,
+                                                                 int64_t oh, const PGeom& g) {
+  const int64_t C = g.C;
+  for (int64_t ow = 0; ow < g.Wo; ++ow) {
+    const float* p[4];
+    p[0] = xn + ((2 * oh) * g.W + 2 * ow) * C, p[1] = p[0] + C, p[2] = p[0] + g.W * C, p[3] = p[2] + C;
+    const int64_t base = 2 * oh * g.W + 2 * ow;
+    const __m512i idx[4] = {_mm512_set1_epi64(base), _mm512_set1_epi64(base + 1), _mm512_set1_epi64(base + g.W),
+                            _mm512_set1_epi64(base + g.W + 1)};
+    float* y = yr + ow * C;
+    int64_t* iy = ir + ow * C;
+    for (int64_t c = 0; c < C; c += 16) {
+      const __mmask16 m = C - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (C - c)) - 1);
+      __m512 best = _mm512_maskz_loadu_ps(m, p[0] + c);
+      __m512i lo = idx[0], hi = idx[0];
+      for (int k = 1; k < 4; ++k) {
+        const __m512 v = _mm512_maskz_loadu_ps(m, p[k] + c);
+        const __mmask16 upd = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        best = _mm512_mask_blend_ps(upd, best, v);
+        lo = _mm512_mask_blend_epi64(__mmask8(upd & 0xff), lo, idx[k]);
+        hi = _mm512_mask_blend_epi64(__mmask8(upd >> 8), hi, idx[k]);
+      }
+      _mm512_mask_storeu_ps(y + c, m, best);
+      _mm512_mask_storeu_epi64(iy + c, __mmask8(m & 0xff), lo);
+      _mm512_mask_storeu_epi64(iy + c + 8, __mmask8(m >> 8), hi);
+    }
+  }
+}
+
 #pragma GCC diagnostic pop
 
 bool has_avx512() { return cpu_avx512(); }
@@ -298,6 +331,7 @@ bool has_avx512() { return cpu_avx512(); }
 inline bool has_avx512() { return false; }
 inline void max_plane_2x2_avx512(const float*, float*, int64_t*, const PGeom&) {}
 inline bool max_bwd_plane_2x2_avx512(const float*, const int64_t*, float*, const PGeom&) { return false; }
+inline void max_row_2x2_nhwc_avx512(const float*, float*, int64_t*, int64_t, const PGeom&) {}
 #endif
 
 // The 2x2 / stride-2 plane kernel for T, vectorised where the CPU allows.
@@ -382,10 +416,18 @@ void max_fwd(const Tensor& in, const Tensor& out, const Tensor& indices, const W
     });
     return;
   }
+  bool k2 = false;
+  if constexpr (std::is_same_v<T, float>) k2 = has_avx512() && is_2x2_s2(g, w);
   parallel_for(0, g.N * g.Ho, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t nh = lo; nh < hi; ++nh) {
       const int64_t n = nh / g.Ho, oh = nh % g.Ho;
       const T* xn = x + n * g.H * g.W * g.C;
+      if constexpr (std::is_same_v<T, float>) {
+        if (k2) {
+          max_row_2x2_nhwc_avx512(xn, y + at(g, n, 0, oh, 0, g.Ho, g.Wo), ix + at(g, n, 0, oh, 0, g.Ho, g.Wo), oh, g);
+          continue;
+        }
+      }
       const Taps th = max_taps(oh, w.sh, w.ph, w.kh, w.dh, g.H);
       for (int64_t ow = 0; ow < g.Wo; ++ow) {
         const Taps tw = max_taps(ow, w.sw, w.pw, w.kw, w.dw, g.W);
