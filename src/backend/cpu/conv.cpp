@@ -313,13 +313,55 @@ void col2im_nchw(const T* cols, T* dx, const Geom& g, int64_t ld) {
     }
 }
 
+// Copies / zeroes of a few elements (the NHWC im2col moves Cg at a time: 3 for an RGB input). A
+// memcpy / memset call costs more than such a copy, so counts up to 8 use constant sizes, which
+// the compiler turns into plain moves.
+template <typename T, int64_t N>
+inline void copy_n_const(T* d, const T* s) {
+  std::memcpy(d, s, size_t(N) * sizeof(T));
+}
+template <typename T>
+inline void copy_small(T* d, const T* s, int64_t n) {
+  switch (n) {
+    case 1: return copy_n_const<T, 1>(d, s);
+    case 2: return copy_n_const<T, 2>(d, s);
+    case 3: return copy_n_const<T, 3>(d, s);
+    case 4: return copy_n_const<T, 4>(d, s);
+    case 8: return copy_n_const<T, 8>(d, s);
+    default: std::memcpy(d, s, size_t(n) * sizeof(T));
+  }
+}
+template <typename T>
+inline void fill_zero_small(T* d, int64_t n) {
+  if (n <= 4) {
+    for (int64_t i = 0; i < 4; ++i)
+      if (i < n) d[i] = T(0);
+    return;
+  }
+  std::memset(d, 0, size_t(n) * sizeof(T));
+}
+
 // ---- NHWC im2col / col2im for one image: cols [Ho*Wo, G, kh, kw, Cg] (row length G*kh*kw*Cg = kk*C) ----
 template <typename T>
 void im2col_nhwc(const T* x, T* cols, const Geom& g) {
   const int64_t rowlen = g.kk() * g.C;
+  // Without groups and with unit column dilation, the kw taps of one kernel row are kw * C
+  // consecutive inputs: one copy per kernel row where the whole row lies inside the image.
+  const bool rows = g.G == 1 && g.dw == 1;
+  const int64_t span = g.kw * g.C;
   for (int64_t oh = 0; oh < g.Ho; ++oh)
     for (int64_t ow = 0; ow < g.Wo; ++ow) {
       T* row = cols + (oh * g.Wo + ow) * rowlen;
+      const int64_t iw0 = ow * g.sw - g.pw;
+      if (rows && iw0 >= 0 && iw0 + g.kw <= g.W) {
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          T* dst = row + i * span;
+          if (ih < 0 || ih >= g.H) std::memset(dst, 0, size_t(span) * sizeof(T));
+          else std::memcpy(dst, x + (ih * g.W + iw0) * g.C, size_t(span) * sizeof(T));
+        }
+        continue;
+      }
       for (int64_t gi = 0; gi < g.G; ++gi)
         for (int64_t i = 0; i < g.kh; ++i) {
           const int64_t ih = oh * g.sh - g.ph + i * g.dh;
@@ -327,9 +369,9 @@ void im2col_nhwc(const T* x, T* cols, const Geom& g) {
             const int64_t iw = ow * g.sw - g.pw + j * g.dw;
             T* dst = row + ((gi * g.kh + i) * g.kw + j) * g.Cg;
             if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W)
-              std::fill(dst, dst + g.Cg, T(0));
+              fill_zero_small(dst, g.Cg);
             else
-              std::memcpy(dst, x + (ih * g.W + iw) * g.C + gi * g.Cg, size_t(g.Cg) * sizeof(T));
+              copy_small(dst, x + (ih * g.W + iw) * g.C + gi * g.Cg, g.Cg);
           }
         }
     }
@@ -563,12 +605,24 @@ void bias_grad(const T* dy, T* db, const Geom& g) {
     });
     return;
   }
-  std::fill(db, db + g.O, T(0));
-  for (int64_t n = 0; n < g.N; ++n)
-    for (int64_t p = 0; p < HoWo; ++p) {
-      const T* row = dy + (n * HoWo + p) * g.O;
-      for (int64_t o = 0; o < g.O; ++o) db[o] += row[o];
+  // Channels-last: fixed chunks of images summed into their own partials, then the partials in order.
+  constexpr int64_t kChunk = 8;
+  const int64_t nchunks = (g.N + kChunk - 1) / kChunk;
+  Scratch<T> partial(size_t(nchunks * g.O));
+  parallel_for(0, nchunks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo; k < hi; ++k) {
+      T* acc = partial.data() + k * g.O;
+      std::fill(acc, acc + g.O, T(0));
+      for (int64_t n = k * kChunk; n < std::min(g.N, (k + 1) * kChunk); ++n)
+        for (int64_t p = 0; p < HoWo; ++p) {
+          const T* row = dy + (n * HoWo + p) * g.O;
+          for (int64_t o = 0; o < g.O; ++o) acc[o] += row[o];
+        }
     }
+  });
+  std::fill(db, db + g.O, T(0));
+  for (int64_t k = 0; k < nchunks; ++k)
+    for (int64_t o = 0; o < g.O; ++o) db[o] += partial.data()[k * g.O + o];
 }
 
 // ================= fast forward =================
