@@ -25,6 +25,7 @@
 
 #include "blas.h"
 #include "cpu_features.h"
+#include "scratch.h"
 #include "winograd.h"
 #include "cpu_backend.h"
 #include "descent/backend/parallel.h"
@@ -37,25 +38,6 @@ namespace {
 constexpr int64_t kColsBudget = int64_t(1) << 21;
 // Images per partial sum in the NCHW weight gradient (fixed for thread-count-independent results).
 constexpr int64_t kWeightGradBlock = 8;
-
-// A scratch buffer from the caching allocator, left uninitialised: every use below overwrites it
-// fully, and zeroing 8 MB of im2col columns per call (std::vector's value-initialisation) cost
-// as much as the copy into them.
-template <typename T>
-class Scratch {
- public:
-  explicit Scratch(size_t n) : n_(n), p_(n ? static_cast<T*>(alloc_bytes(n * sizeof(T))) : nullptr) {}
-  ~Scratch() {
-    if (p_) free_bytes(p_, n_ * sizeof(T));
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* data() const { return p_; }
-
- private:
-  size_t n_;
-  T* p_;
-};
 
 struct Geom {
   int64_t N, C, H, W, O, Ho, Wo, G, Cg, Og, kh, kw, sh, sw, ph, pw, dh, dw;

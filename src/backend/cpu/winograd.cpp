@@ -17,8 +17,8 @@
 
 #include "blas.h"
 #include "cpu_features.h"
+#include "scratch.h"
 #include "descent/backend/parallel.h"
-#include "descent/core/storage.h"
 
 namespace descent::backend::cpu {
 namespace {
@@ -28,19 +28,6 @@ constexpr int64_t kBlockFloats = int64_t(1) << 19;
 constexpr int64_t kBlockImagesMax = 8;
 // Blocks per weight-gradient partial sum.
 constexpr int64_t kSegmentBlocks = 4;
-
-class Buffer {
- public:
-  explicit Buffer(size_t n) : n_(n), p_(static_cast<float*>(alloc_bytes(std::max<size_t>(n, 1) * sizeof(float)))) {}
-  ~Buffer() { free_bytes(p_, std::max<size_t>(n_, 1) * sizeof(float)); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  float* data() const { return p_; }
-
- private:
-  size_t n_;
-  float* p_;
-};
 
 struct Tiles {
   int64_t th, tw, per_image;  // tile rows, tile columns, tiles per image
@@ -400,7 +387,8 @@ void winograd_conv3x3(const float* x, const float* U, const float* bias, float* 
   const int64_t nblocks = (N + B - 1) / B;
   parallel_for(0, nblocks, 1, [&](int64_t lo, int64_t hi) {
     const int64_t Tmax = B * t.per_image;
-    Buffer V(size_t(16 * Tmax * C)), M(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)), buf(size_t(4 * O));
+    Scratch<float> V(size_t(16 * Tmax * C)), M(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)),
+        buf(size_t(4 * O));
     for (int64_t blk = lo; blk < hi; ++blk) {
       const int64_t n0 = blk * B, nb = std::min(B, N - n0), T = nb * t.per_image;
       pad_channels_last(x + n0 * C * H * W, nb, C, H, W, pad_h, pad_w, t, Xp.data(), cl);
@@ -430,10 +418,10 @@ void winograd_conv3x3_weight_grad(const float* x, const float* dy, float* dw, in
   // partials then added in segment order: the sums do not depend on the thread count.
   const int64_t nblocks = (N + B - 1) / B, nseg = (nblocks + kSegmentBlocks - 1) / kSegmentBlocks;
   const int64_t usize = 16 * O * C;
-  Buffer partial(size_t(nseg * usize));
+  Scratch<float> partial(size_t(nseg * usize));
   parallel_for(0, nseg, 1, [&](int64_t lo, int64_t hi) {
     const int64_t Tmax = B * t.per_image;
-    Buffer V(size_t(16 * Tmax * C)), D(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)),
+    Scratch<float> V(size_t(16 * Tmax * C)), D(size_t(16 * Tmax * O)), Xp(size_t(B * t.Hp * t.Wp * C)),
         G(size_t(4 * t.per_image * O));
     for (int64_t seg = lo; seg < hi; ++seg) {
       float* dU = partial.data() + seg * usize;
