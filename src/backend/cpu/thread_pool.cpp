@@ -78,9 +78,13 @@ class ThreadPool {
     error_ = nullptr;
     remaining_.store(ntasks);
     task_.store(&task);
-    ntasks_.store(ntasks);
+    // next_ takes the new generation's tag before ntasks_ grows: a worker still leaving the last
+    // loop has read either the old next_ with the old ntasks_ (nothing left to claim), or a value
+    // its compare-exchange or its tag check rejects. Never an index of the old loop against the new
+    // task count.
     const uint64_t gen = generation_.load() + 1;
     next_.store((gen & 0xffffffffu) << 32);
+    ntasks_.store(ntasks);
     // Publishing the generation releases everything above to the workers. Sleepers are counted
     // before they re-check the generation under mu_ (both sides seq_cst): either a worker going to
     // sleep sees this generation, or this sees it counted and wakes it.
