@@ -443,6 +443,7 @@ TEST(ConvKernels, WinogradShapes) {
       {8, 20, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // a 1x1 image
       {8, 33, 12, 10, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // two and a bit channel vectors each way
       {41, 8, 6, 6, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // weight gradient over several partial sums
+      {8, 8, 5, 4, 8, 3, 3, 1, 1, 3, 4, 2, 3, 1, 1, 1},       // padding past the kernel: the input gradient crops
   };
   for (const ConvCase& k : cases)
     for (bool cl : {false, true}) check_conv_kernels(k, kFloat32, cl);
