@@ -324,6 +324,44 @@ __attribute__((target("avx512f"))) void max_row_2x2_nhwc_avx512(const float* xn,
   }
 }
 
+// Channels-last form of max_bwd_plane_2x2_avx512 for one image [H, W, C]: every output's 16-channel
+// index vector is matched against its block's four flat positions and the gradient written to the
+// four input pixels (0 where another tap won). False, part-written, when an index leaves its block.
+__attribute__((target("avx512f"))) bool max_bwd_image_2x2_nhwc_avx512(const float* gn, const int64_t* in_, float* dn,
+                                                                       const PGeom& g) {
+  const int64_t C = g.C;
+  for (int64_t oh = 0; oh < g.Ho; ++oh) {
+    for (int64_t ow = 0; ow < g.Wo; ++ow) {
+      const int64_t base = 2 * oh * g.W + 2 * ow;
+      const __m512i b0 = _mm512_set1_epi64(base), b1 = _mm512_set1_epi64(base + 1), b2 = _mm512_set1_epi64(base + g.W),
+                    b3 = _mm512_set1_epi64(base + g.W + 1);
+      const float* gp = gn + (oh * g.Wo + ow) * C;
+      const int64_t* ip = in_ + (oh * g.Wo + ow) * C;
+      float* d0 = dn + base * C;
+      float *d1 = d0 + C, *d2 = d0 + g.W * C, *d3 = d2 + C;
+      for (int64_t c = 0; c < C; c += 16) {
+        const __mmask16 m = C - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (C - c)) - 1);
+        const __m512i lo = _mm512_maskz_loadu_epi64(__mmask8(m & 0xff), ip + c);
+        const __m512i hi = _mm512_maskz_loadu_epi64(__mmask8(m >> 8), ip + c + 8);
+#define DESCENT_TAP(b) __mmask16(_mm512_cmpeq_epi64_mask(lo, b) | (unsigned(_mm512_cmpeq_epi64_mask(hi, b)) << 8))
+        const __mmask16 t0 = DESCENT_TAP(b0), t1 = DESCENT_TAP(b1), t2 = DESCENT_TAP(b2), t3 = DESCENT_TAP(b3);
+#undef DESCENT_TAP
+        if (__mmask16((t0 | t1 | t2 | t3) & m) != m) return false;
+        const __m512 gv = _mm512_maskz_loadu_ps(m, gp + c);
+        _mm512_mask_storeu_ps(d0 + c, m, _mm512_maskz_mov_ps(t0, gv));
+        _mm512_mask_storeu_ps(d1 + c, m, _mm512_maskz_mov_ps(t1, gv));
+        _mm512_mask_storeu_ps(d2 + c, m, _mm512_maskz_mov_ps(t2, gv));
+        _mm512_mask_storeu_ps(d3 + c, m, _mm512_maskz_mov_ps(t3, gv));
+      }
+    }
+    // Columns past 2 * Wo of this block row receive nothing.
+    for (int64_t r = 2 * oh; r < 2 * oh + 2; ++r)
+      std::fill(dn + (r * g.W + 2 * g.Wo) * C, dn + (r + 1) * g.W * C, 0.f);
+  }
+  std::fill(dn + 2 * g.Ho * g.W * C, dn + g.H * g.W * C, 0.f);
+  return true;
+}
+
 #pragma GCC diagnostic pop
 
 bool has_avx512() { return cpu_avx512(); }
@@ -332,6 +370,7 @@ inline bool has_avx512() { return false; }
 inline void max_plane_2x2_avx512(const float*, float*, int64_t*, const PGeom&) {}
 inline bool max_bwd_plane_2x2_avx512(const float*, const int64_t*, float*, const PGeom&) { return false; }
 inline void max_row_2x2_nhwc_avx512(const float*, float*, int64_t*, int64_t, const PGeom&) {}
+inline bool max_bwd_image_2x2_nhwc_avx512(const float*, const int64_t*, float*, const PGeom&) { return false; }
 #endif
 
 // The 2x2 / stride-2 plane kernel for T, vectorised where the CPU allows.
@@ -493,12 +532,16 @@ void max_bwd(const Tensor& grad_out, const Tensor& indices, const Tensor& grad_i
     });
     return;
   }
+  bool blocks = false;
+  if constexpr (std::is_same_v<T, float>) blocks = has_avx512() && 2 * g.Ho <= g.H && 2 * g.Wo <= g.W;
   parallel_for(0, g.N, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t n = lo; n < hi; ++n) {
       T* dn = dx + n * plane * g.C;
-      std::fill(dn, dn + plane * g.C, T(0));
       const T* gn = dy + n * oplane * g.C;
       const int64_t* in_ = ix + n * oplane * g.C;
+      if constexpr (std::is_same_v<T, float>)
+        if (blocks && max_bwd_image_2x2_nhwc_avx512(gn, in_, dn, g)) continue;
+      std::fill(dn, dn + plane * g.C, T(0));
       for (int64_t k = 0; k < oplane; ++k)
         for (int64_t c = 0; c < g.C; ++c) {
           const int64_t i = in_[k * g.C + c];
