@@ -28,21 +28,13 @@ namespace {
 using namespace descent::cli_test;
 
 /// Scratch folder with the generated samples and a tiny IDX set (class c: a bright band at row 2c + 4).
-class ClusterCli : public ::testing::Test {
+class ClusterCli : public ScratchSuite<ClusterCli> {
+ public:
+  static constexpr const char* kName = "descent_cli_cluster_test";
+  static constexpr int64_t kTrain = 400, kTest = 200;
+  static constexpr uint64_t kSeed = 11;
+
  protected:
-  static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("descent_cli_cluster_test_" + std::to_string(::getpid()));
-    write_samples(root_);
-    write_tiny_idx(root_ / "idx", 400, 200, 11);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  void SetUp() override {
-    scratch_ = root_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::create_directories(scratch_);
-  }
   fs::path write_config(const std::string& text) const {
     const fs::path p = scratch_ / "c.toml";
     std::ofstream(p) << text;
@@ -54,10 +46,7 @@ class ClusterCli : public ::testing::Test {
            "\"\n[cluster]\n" + cluster_keys;
   }
   static json metrics(const fs::path& dir) { return json::parse(slurp(dir / "metrics.json")); }
-  static fs::path root_;
-  fs::path scratch_;
 };
-fs::path ClusterCli::root_;
 
 TEST_F(ClusterCli, ShippedImagesConfigWritesEverything) {
   const fs::path out = scratch_ / "out";

@@ -34,21 +34,13 @@ Result run(const std::string& args, const fs::path& scratch) { return run_tool(a
 
 /// Scratch folder with the generated sample data (as scripts/make-sample-data.sh writes it) and a
 /// tiny Fashion-MNIST-shaped IDX set.
-class CliTest : public ::testing::Test {
+class CliTest : public ScratchSuite<CliTest> {
+ public:
+  static constexpr const char* kName = "descent_cli_test";
+  static constexpr int64_t kTrain = 600, kTest = 100;
+  static constexpr uint64_t kSeed = 7;
+
  protected:
-  static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("descent_cli_test_" + std::to_string(::getpid()));
-    write_samples(root_);
-    write_tiny_idx(root_ / "idx", 600, 100, 7);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  void SetUp() override {
-    scratch_ = root_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::create_directories(scratch_);
-  }
   /// The shipped config with its data moved to the generated samples.
   std::string config(const std::string& name) const {
     std::string args = q(kRepo / "configs" / (name + ".toml"));
@@ -63,10 +55,7 @@ class CliTest : public ::testing::Test {
     auto it = where.find(name);
     return it == where.end() ? "" : " --set data.path=" + q(root_ / "samples" / it->second);
   }
-  static fs::path root_;
-  fs::path scratch_;
 };
-fs::path CliTest::root_;
 
 /// A predict input for each config kind.
 std::string predict_input(const std::string& name, const fs::path& root) {

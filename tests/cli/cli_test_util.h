@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the `descent` tool's end-to-end tests: running the built tool with captured output,
 // shell quoting, and the generated data the tests train on.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,5 +74,28 @@ inline void write_tiny_idx(const fs::path& dir, int64_t n_train, int64_t n_test,
   write("train", n_train);
   write("t10k", n_test);
 }
+
+/// A test suite with a scratch folder it shares (root_: the generated samples and a tiny IDX set
+/// under root_/idx) and one folder per test (scratch_). Derived (CRTP) names its folder and the IDX
+/// set's sizes and seed: public kName, kTrain, kTest, kSeed.
+template <typename Derived>
+class ScratchSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / (std::string(Derived::kName) + "_" + std::to_string(::getpid()));
+    write_samples(root_);
+    write_tiny_idx(root_ / "idx", Derived::kTrain, Derived::kTest, Derived::kSeed);
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  void SetUp() override {
+    scratch_ = root_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::create_directories(scratch_);
+  }
+  static inline fs::path root_;
+  fs::path scratch_;
+};
 
 }  // namespace descent::cli_test
