@@ -22,6 +22,7 @@
 #include "descent/cluster/metrics.h"
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "example_util.h"
 #include "descent/models/conv_autoencoder.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"
@@ -32,16 +33,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string arg(int argc, char** argv, const char* name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return def;
-}
-bool flag(int argc, char** argv, const char* name) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return true;
-  return false;
-}
+using example::arg;
+using example::flag;
 
 // n images [1, 28, 28] in [0, 1] from 10 random class templates (seed 0), each shifted by up to 3
 // pixels and noised (N(0, 0.3^2)): pixel distances mix shift and class, features can undo the shift.

@@ -1,5 +1,5 @@
 #pragma once
-// Small pieces the data examples share: argument parsing, tensor descriptions, a scratch folder
+// Small pieces the examples share: argument parsing, tensor descriptions, a scratch folder
 // removed at exit, and the "iterate each split's loader and print its batches" loop.
 #include <unistd.h>
 
@@ -15,6 +15,19 @@
 #include "descent/descent.h"
 
 namespace example {
+
+/// The value after the option `name` (e.g. "--epochs") in argv, or def.
+inline std::string arg(int argc, char** argv, const char* name, const std::string& def) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return def;
+}
+/// True when argv holds the flag `name` (e.g. "--quick").
+inline bool flag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
+}
 
 /// Positional arguments and the --quiet flag.
 struct Args {

@@ -18,17 +18,14 @@
 
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "example_util.h"
 
 using namespace descent;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string arg(int argc, char** argv, const char* name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return def;
-}
+using example::arg;
 
 struct EvalResult {
   double loss = 0, accuracy = 0;

@@ -12,23 +12,14 @@
 
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "example_util.h"
 #include "descent/train/train.h"
 
 using namespace descent;
 namespace fs = std::filesystem;
 
-namespace {
-std::string arg(int argc, char** argv, const char* name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return def;
-}
-bool flag(int argc, char** argv, const char* name) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return true;
-  return false;
-}
-}  // namespace
+using example::arg;
+using example::flag;
 
 int main(int argc, char** argv) try {
   const int epochs = std::stoi(arg(argc, argv, "--epochs", "10"));

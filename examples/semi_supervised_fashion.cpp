@@ -28,6 +28,7 @@
 
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "example_util.h"
 #include "descent/models/cnn.h"
 #include "descent/train/semi_supervised.h"
 #include "descent/train/train.h"
@@ -36,16 +37,8 @@ using namespace descent;
 
 namespace {
 
-std::string arg(int argc, char** argv, const char* name, const std::string& def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return def;
-}
-bool flag(int argc, char** argv, const char* name) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return true;
-  return false;
-}
+using example::arg;
+using example::flag;
 
 // n images [1, 28, 28]: a faint class template (one per class, U(0, 0.5) pixels, seed 0) plus
 // N(0, 1) noise, so that a few labels do not suffice.
