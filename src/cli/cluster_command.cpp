@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "data_setup.h"
+#include "format.h"
 #include "run.h"
 #include "descent/backend/parallel.h"
 #include "descent/cluster/cluster.h"
@@ -33,16 +34,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string fmt(double v, const char* f = "%.4f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 /// The [cluster] section.
 struct ClusterSettings {

@@ -11,6 +11,7 @@
 #include "cluster_command.h"
 #include "config.h"
 #include "data_setup.h"
+#include "format.h"
 #include "descent/backend/parallel.h"
 #include "descent/data/formats/text.h"
 #include "descent/descent.h"
@@ -26,10 +27,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 std::string fixed(double v, int digits = 4) {
   char buf[64];

@@ -10,16 +10,11 @@
 #include "descent/report/html.h"
 #include "descent/report/svg.h"
 #include "descent/train/metrics.h"
+#include "format.h"
 
 namespace descent::cli {
 
 namespace {
-
-std::string fmt(double v, const char* f = "%.4f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::vector<double> to_doubles(const Tensor& t) {
   Tensor c = t.to(kFloat64).contiguous().reshape({-1});
