@@ -1,6 +1,6 @@
-// Fast kernels added for issue 6 against their reference: the threaded GEMM (panels of C over
-// descent's pool, OpenBLAS serial inside) against a plain double-precision loop, and identical
-// bits for 1 and 2 threads; the batch-1 x @ W.t() kernel against the same loop; the 2x2 /
+// Fast kernels against their reference: the threaded GEMM (panels of C over descent's pool,
+// OpenBLAS serial inside) against a plain double-precision loop, and identical bits for any thread
+// count; the batch-1 x @ W.t() kernel against the same loop; the 2x2 /
 // stride-2 max-pooling path against the reference kernel (odd sizes, ties, NaN, -inf,
 // channels-last); the fused ReLU backward against compare + where.
 #include <gtest/gtest.h>
@@ -72,17 +72,33 @@ TEST(FastGemm, PanelsMatchReferenceOnOddShapesAndTransposes) {
         }
 }
 
-TEST(FastGemm, SameBitsForOneAndTwoThreads) {
+TEST(FastGemm, SameBitsForAnyThreadCountAndInsideParallelRegions) {
+  // The panels of C depend on the shape alone, so every element comes from the same BLAS call for
+  // 1, 2, 3 or 4 threads and when the product runs inside another parallel region (serially).
+  // Shapes: one call (small), row and column panels, more than 8 panels, all four transposes.
   ThreadCountGuard guard;
   manual_seed(62);
-  Tensor a = randn({300, 200}), b = randn({200, 170}), bt = randn({170, 200}).t();
-  set_num_threads(1);
-  Tensor c1 = mm(a, b), d1 = mm(a, bt), e1 = mm(b.t(), a.t());
-  set_num_threads(2);
-  Tensor c2 = mm(a, b), d2 = mm(a, bt), e2 = mm(b.t(), a.t());
-  EXPECT_TRUE(same_bits(c1, c2));
-  EXPECT_TRUE(same_bits(d1, d2));
-  EXPECT_TRUE(same_bits(e1, e2));
+  const int64_t shapes[][3] = {{300, 170, 200}, {170, 300, 200}, {64, 2100, 90}, {2100, 40, 33}, {257, 1030, 17}};
+  for (const auto& s : shapes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        const int64_t M = s[0], N = s[1], K = s[2];
+        SCOPED_TRACE(::testing::Message() << M << "x" << N << "x" << K << " ta " << ta << " tb " << tb);
+        Tensor a = operand(M, K, ta, kFloat32), b = operand(K, N, tb, kFloat32);
+        set_num_threads(1);
+        const Tensor one = mm(a, b);
+        for (int threads : {2, 3, 4}) {
+          set_num_threads(threads);
+          EXPECT_TRUE(same_bits(one, mm(a, b))) << threads << " threads";
+        }
+        set_num_threads(2);
+        Tensor nested;
+        parallel_for(0, 2, 1, [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i)
+            if (i == 1) nested = mm(a, b);
+        });
+        EXPECT_TRUE(same_bits(one, nested)) << "inside a parallel region";
+      }
 }
 
 // The batch-1 path (one row of C, B transposed: x @ W.t() as nn::Linear does it) against the

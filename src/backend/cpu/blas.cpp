@@ -163,6 +163,50 @@ bool gemv_t_fast(int64_t, int64_t, float, const float*, const float*, int64_t, f
 // spinning hand-off costs about a microsecond, a 784x256 layer about 5 us on one core.
 constexpr double kGemvSplitNk = 131072.0;
 
+// ---- Panels of C, chosen from the shape alone ----
+//
+// A big product is cut into panels of C along its longer side, one serial BLAS call each. The cut
+// depends on M, N and K only, never on the thread count or on the caller being inside a parallel
+// region: one thread runs the same panels one after another. So every element of C is computed by
+// the same BLAS call on the same operands whatever the threads, and the bits cannot change with
+// them, even where BLAS's result for a part of C differs in the last bit from its result for the
+// whole (OpenBLAS's Haswell and Zen kernels do: a column panel of a product of transposed operands
+// came out differently from the same columns of the one-call product).
+//
+// Each panel repacks the operand it shares with the others (B for row panels, A for column
+// panels), which costs about 1/width of the arithmetic: a panel is at least kPanelMin wide, and
+// past kPanelsFew panels at least kPanelMinMany (on a 2048^3 product at one thread, 8 panels cost
+// within the noise, 16 panels of 128 about 10%). The count is a power of two, so that 2, 4, 8 ...
+// threads get equal shares; threads beyond the count idle in that product. Panel edges fall on
+// multiples of 16 (the widest register tile of the AVX-512 kernels).
+constexpr int64_t kPanelAlign = 16;
+constexpr int64_t kPanelMin = 128;
+constexpr int64_t kPanelsFew = 8;
+constexpr int64_t kPanelMinMany = 256;
+constexpr int64_t kPanelsMax = 64;
+
+struct Panels {
+  bool by_rows = true;   // panels of rows of C (M >= N), else of columns
+  int64_t len = 0;       // M or N
+  int64_t count = 1;
+  // First row (or column) of panel p; begin(count) == len.
+  int64_t begin(int64_t p) const {
+    const int64_t units = (len + kPanelAlign - 1) / kPanelAlign;
+    return std::min(len, units * p / count * kPanelAlign);
+  }
+};
+
+Panels plan_panels(int64_t M, int64_t N, int64_t K) {
+  Panels pl;
+  pl.by_rows = M >= N;
+  pl.len = pl.by_rows ? M : N;
+  if (double(M) * double(N) * double(K) < kGemmSerialMnk) return pl;
+  for (int64_t next = 2; next <= kPanelsMax && pl.len / next >= (next <= kPanelsFew ? kPanelMin : kPanelMinMany);
+       next *= 2)
+    pl.count = next;
+  return pl;
+}
+
 template <typename T>
 void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
                int64_t ldb, T beta, T* C, int64_t ldc) {
@@ -196,33 +240,29 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
       return;
     }
   }
-  if (threads <= 1 || in_parallel_region() || double(M) * double(N) * double(K) < kGemmSerialMnk) {
+  const Panels pl = plan_panels(M, N, K);
+  if (pl.count <= 1) {
     serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  // Panels of C along its longer side, in multiples of 16 (the widest register tile of the
-  // AVX-512 kernels) so no panel leaves a ragged tile that a single call would not have.
-  constexpr int64_t kAlign = 16;
-  const bool by_rows = M >= N;
-  const int64_t len = by_rows ? M : N;
-  const int64_t units = (len + kAlign - 1) / kAlign;
-  const int64_t parts = std::min<int64_t>(threads, units);
-  if (parts <= 1) {
-    serial(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  parallel_for(0, parts, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t p = lo; p < hi; ++p) {
-      const int64_t b0 = std::min(len, (units * p / parts) * kAlign), b1 = std::min(len, (units * (p + 1) / parts) * kAlign);
-      if (b1 <= b0) continue;
-      if (by_rows) {  // rows b0..b1 of op(A) and C
-        const T* Ap = ta ? A + b0 : A + b0 * lda;
-        serial(ta, tb, b1 - b0, N, K, alpha, Ap, lda, B, ldb, beta, C + b0 * ldc, ldc);
-      } else {  // columns b0..b1 of op(B) and C
-        const T* Bp = tb ? B + b0 * ldb : B + b0;
-        serial(ta, tb, M, b1 - b0, K, alpha, A, lda, Bp, ldb, beta, C + b0, ldc);
-      }
+  auto run_panel = [&](int64_t p) {
+    const int64_t b0 = pl.begin(p), b1 = pl.begin(p + 1);
+    if (pl.by_rows) {  // rows b0..b1 of op(A) and C
+      const T* Ap = ta ? A + b0 : A + b0 * lda;
+      serial(ta, tb, b1 - b0, N, K, alpha, Ap, lda, B, ldb, beta, C + b0 * ldc, ldc);
+    } else {  // columns b0..b1 of op(B) and C
+      const T* Bp = tb ? B + b0 * ldb : B + b0;
+      serial(ta, tb, M, b1 - b0, K, alpha, A, lda, Bp, ldb, beta, C + b0, ldc);
     }
+  };
+  // The same panels run one after another on one thread (or inside another parallel region), so
+  // every element of C comes from the same BLAS call whatever the thread count.
+  if (threads <= 1 || in_parallel_region()) {
+    for (int64_t p = 0; p < pl.count; ++p) run_panel(p);
+    return;
+  }
+  parallel_for(0, pl.count, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; ++p) run_panel(p);
   });
 }
 

@@ -4,9 +4,9 @@
 // OpenBLAS runs single-threaded under descent (thread_pool.cpp sets it so): its worker threads
 // yield-spin after each threaded call and then fight descent's pool for the same cores, which cost
 // a tenth of the CNN's training time in the scheduler on 2 cores. Instead, a big product is cut
-// into row or column panels of C, one serial BLAS call per panel on descent's threads. Panels
-// split M or N only, never K, so every element of C sums its K terms in BLAS's order whatever the
-// thread count: results do not depend on it.
+// into row or column panels of C, one serial BLAS call per panel on descent's threads. The panels
+// depend on the shape alone (one thread runs the same panels in turn), so every element of C comes
+// from the same BLAS call whatever the thread count: results do not depend on it, on any CPU.
 #include <cstdint>
 
 namespace descent::backend::cpu {
