@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the op families (private to src/ops). The raw_* functions build tensors
+// Helpers for writing ops, private to the library: the op families in src/ops and the functional
+// ops of nn in src/nn/functional (which sit a layer above). The raw_* functions build tensors
 // without recording autograd history: ops use them for internal views and casts, and record
 // one node for the op as a whole.
 #include "descent/autograd/grad_mode.h"

@@ -90,7 +90,7 @@ class Backend {
   /// Fills out with integers uniform in [lo, hi).
   virtual void randint(const Tensor& out, int64_t lo, int64_t hi, uint64_t seed, uint64_t offset) = 0;
 
-  // ---- convolution and pooling (ops/conv.cpp, ops/pool.cpp) ----
+  // ---- convolution and pooling (nn/functional/conv.cpp, nn/functional/pool.cpp) ----
   // Activations are 4-D [N, C, H, W], dense in NCHW or channels-last (NHWC) memory, and all
   // activations of one call share that format; weights are contiguous [O, C/groups, kh, kw];
   // float32 or float64. Outputs are allocated by the caller and fully overwritten.
@@ -126,7 +126,7 @@ class Backend {
   virtual void adaptive_avg_pool2d_backward(const Tensor& grad_out, const Tensor& grad_in,
                                             KernelImpl impl = KernelImpl::Fast) = 0;
 
-  // ---- batch normalisation (ops/normalization.cpp) ----
+  // ---- batch normalisation (nn/functional/normalization.cpp) ----
   // x is [N, C, *] (at least 2-D), float32 or float64, dense in row-major memory or, for 4-D,
   // channels-last; every activation of one call (x, y, grad_out, grad_in) has x's shape, dtype and
   // memory format. Per-channel vectors are [C] in x's dtype (any stride); weight and bias may be

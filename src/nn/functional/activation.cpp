@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "common.h"
+#include "../../ops/common.h"
 
 namespace descent::nn::functional {
 using autograd::any_requires_grad;

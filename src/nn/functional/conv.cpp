@@ -3,7 +3,7 @@
 // kernels. Output memory format: channels-last when the input or the weight is (as PyTorch).
 #include <sstream>
 
-#include "common.h"
+#include "../../ops/common.h"
 #include "descent/nn/functional/conv.h"
 
 namespace descent::nn::functional {

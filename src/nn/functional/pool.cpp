@@ -3,7 +3,7 @@
 // Output memory format follows the input's (channels-last in, channels-last out).
 #include <sstream>
 
-#include "common.h"
+#include "../../ops/common.h"
 #include "descent/nn/functional/pool.h"
 
 namespace descent::nn::functional {

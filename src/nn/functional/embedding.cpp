@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "common.h"
+#include "../../ops/common.h"
 #include "descent/nn/functional/embedding.h"
 
 namespace descent::nn::functional {

@@ -4,7 +4,7 @@
 // cosine_embedding_loss and margin_ranking_loss are composed from tensor ops.
 #include "descent/nn/functional/loss.h"
 
-#include "common.h"
+#include "../../ops/common.h"
 
 namespace descent::nn {
 

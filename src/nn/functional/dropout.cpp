@@ -2,7 +2,7 @@
 // backward is g * mask, with mask already holding 0 or 1 / (1 - p).
 #include "descent/nn/functional/dropout.h"
 
-#include "common.h"
+#include "../../ops/common.h"
 
 namespace descent::nn::functional {
 namespace {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "common.h"
+#include "../../ops/common.h"
 #include "descent/nn/functional/normalization.h"
 
 namespace descent::nn::functional {
