@@ -13,5 +13,6 @@
 #include "descent/ops/ops.h"
 #include "descent/nn/nn.h"
 #include "descent/optim/optim.h"
+#include "descent/io/file.h"
 #include "descent/io/safetensors.h"
 #include "descent/io/checkpoint.h"

@@ -24,6 +24,7 @@
 #include "descent/data/formats/csv.h"
 #include "descent/data/formats/text.h"
 #include "descent/descent.h"
+#include "descent/io/file.h"
 #include "descent/io/safetensors.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"

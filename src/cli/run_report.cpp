@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "descent/io/safetensors.h"
+#include "descent/io/file.h"
 #include "descent/ops/ops.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"

@@ -12,7 +12,7 @@
 #include "descent/data/collate.h"
 #include "descent/data/datasets/text_classification.h"
 #include "descent/data/formats/text.h"
-#include "descent/io/safetensors.h"
+#include "descent/io/file.h"
 #include "descent/ops/ops.h"
 
 namespace descent::data {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "descent/io/file.h"
 #include "descent/io/safetensors.h"
 
 namespace descent::io {

@@ -1,7 +1,7 @@
 #include "descent/report/html.h"
 
 #include "descent/core/error.h"
-#include "descent/io/safetensors.h"
+#include "descent/io/file.h"
 #include "descent/report/svg.h"
 
 namespace descent::report {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "descent/core/error.h"
+#include "descent/io/file.h"
 #include "descent/io/safetensors.h"
 #include "descent/optim/clip_grad.h"
 #include "json_util.h"

@@ -48,7 +48,4 @@ nn::LoadReport load(const H& holder, const std::string& path, bool strict = true
   return load(*holder.ptr(), path, strict);
 }
 
-/// Writes bytes to path atomically (temp file in the same folder, fsync, rename).
-void atomic_write(const std::string& path, const std::string& bytes);
-
 }  // namespace descent::io

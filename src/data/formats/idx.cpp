@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "descent/core/error.h"
-#include "descent/io/safetensors.h"
+#include "descent/io/file.h"
 #include "descent/ops/ops.h"
 
 namespace descent::data {

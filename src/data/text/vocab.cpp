@@ -4,7 +4,7 @@
 #include "descent/core/error.h"
 #include "descent/data/formats/text.h"
 #include "descent/data/text.h"
-#include "descent/io/safetensors.h"
+#include "descent/io/file.h"
 #include "descent/ops/ops.h"
 
 namespace descent::data {
