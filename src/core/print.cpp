@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "descent/autograd/node.h"
 #include "descent/core/tensor.h"
 
 namespace descent {
