@@ -1,4 +1,4 @@
-// The main job until the Trainer and the `descent` CLI exist (issue 5): the benchmark spec's MLP
+// The main job until the Trainer and the `descent` CLI exist: the benchmark spec's MLP
 // (784-256-ReLU-256-ReLU-10) trained on Fashion-MNIST from Debian's dataset-fashion-mnist package
 // with descent's own pieces: FashionMNIST + ToTensor + a 90/10 train/validation split and a
 // shuffling DataLoader (data), Sequential of Linear/ReLU (nn), CrossEntropyLoss, SGD with

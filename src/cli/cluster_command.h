@@ -1,6 +1,6 @@
 #pragma once
 // `descent cluster CONFIG.toml`: k-means on any dataset kind of the tool, on the flattened data or
-// on the features of one top-level stage of a trained model (issue 7). A config:
+// on the features of one top-level stage of a trained model. A config:
 //
 //   task = "clustering"
 //   name = "cluster_fashion"       # the run directory is runs/<name> unless --out says otherwise
