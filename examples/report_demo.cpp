@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "descent/core/format.h"
 #include "descent/ops/ops.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"
@@ -23,11 +24,7 @@ namespace {
 const std::vector<std::string> kClasses{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-std::string fixed(double v, int digits = 4) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
+using descent::fixed;
 
 // A 28x28 gray "garment": a filled shape per class, with noise.
 std::vector<uint8_t> fake_image(int cls, std::mt19937& rng) {

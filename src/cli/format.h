@@ -1,16 +1,14 @@
 #pragma once
 // Small helpers the `descent` tool's commands share (private to src/cli): a wall clock and number
-// formatting for logs, summaries and reports.
-#include <chrono>
+// formatting for logs, summaries and reports (the clock and fixed() are core's, core/format.h).
 #include <cstdio>
 #include <string>
 
+#include "descent/core/format.h"
+
 namespace descent::cli {
 
-/// Seconds on the steady clock (differences only).
-inline double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using descent::now_seconds;  // core/format.h
 
 /// v through a printf format for one double ("%.4f" unless told).
 inline std::string fmt(double v, const char* f = "%.4f") {

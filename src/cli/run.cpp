@@ -13,6 +13,7 @@
 #include "data_setup.h"
 #include "format.h"
 #include "descent/backend/parallel.h"
+#include "descent/core/format.h"
 #include "descent/data/formats/text.h"
 #include "descent/descent.h"
 #include "descent/train/train.h"
@@ -28,11 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string fixed(double v, int digits = 4) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
+using descent::fixed;
 
 /// Everything a config describes, built.
 struct Experiment {

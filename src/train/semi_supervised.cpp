@@ -1,6 +1,8 @@
 // Pseudo-labelling with optional consistency regularisation; see include/descent/train/semi_supervised.h.
 #include "descent/train/semi_supervised.h"
 
+#include "descent/core/format.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -129,10 +131,6 @@ class PseudoLabelledDataset : public data::Dataset {
   std::vector<int64_t> indices_, labels_;
   Tensor like_;
 };
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // Unlabelled batches for the consistency term, one pass after another.
 class UnlabelledStream {

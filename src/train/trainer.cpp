@@ -1,5 +1,7 @@
 #include "descent/train/trainer.h"
 
+#include "descent/core/format.h"
+
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -22,9 +24,6 @@ namespace descent::train {
 using nlohmann::json;
 
 namespace {
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 const char* kMetaKey = "descent.trainer";
 }  // namespace
 
