@@ -54,6 +54,13 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 struct Block {
   std::string text;         // the quoted lines, each followed by '\n'
   double within = -1;       // numbers may differ by this fraction (-1: word for word)
@@ -62,9 +69,7 @@ struct Block {
 
 // The fenced blocks that follow "<!-- output: name ... -->" markers for this program.
 std::vector<Block> quoted_blocks(const std::string& guide, const std::string& name, const std::string& output) {
-  std::vector<std::string> lines;
-  std::istringstream in(guide);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const std::vector<std::string> lines = split_lines(guide);
   std::vector<Block> blocks;
   const std::string marker = "<!-- output: " + name;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -194,13 +199,6 @@ bool line_matches(const std::string& quoted, const std::string& printed, double 
     if (!(std::abs(q[k].value - p[k].value) <= slack)) return false;
   }
   return true;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
 }
 
 // Whether the block's lines are printed, in order, on consecutive lines of the output; else the

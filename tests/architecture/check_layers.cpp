@@ -15,7 +15,6 @@
 // kKnownUpward lists the upward includes the code still has, each with what is left to do; a
 // listed include that is gone is reported too (so the list only shrinks), and a new one fails.
 #include <algorithm>
-#include <cstdlib>
 #include <unistd.h>
 
 #include <filesystem>

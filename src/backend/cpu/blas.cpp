@@ -255,12 +255,8 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
       serial(ta, tb, M, b1 - b0, K, alpha, A, lda, Bp, ldb, beta, C + b0, ldc);
     }
   };
-  // The same panels run one after another on one thread (or inside another parallel region), so
-  // every element of C comes from the same BLAS call whatever the thread count.
-  if (threads <= 1 || in_parallel_region()) {
-    for (int64_t p = 0; p < pl.count; ++p) run_panel(p);
-    return;
-  }
+  // parallel_for runs the panels one after another on one thread or inside another parallel
+  // region: the same panels, so every element of C comes from the same BLAS call either way.
   parallel_for(0, pl.count, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) run_panel(p);
   });
