@@ -1,5 +1,6 @@
 // Optimizer base behaviour: parameter groups, zero_grad, closures, skipping, option validation,
 // and state_dict round trips that resume bit-identically.
+#include "descent/backend/backend.h"
 #include "optim_test_util.h"
 #include "test_util.h"
 
@@ -345,4 +346,46 @@ TEST(AdamFused, MatchesTheTensorOpFormOnANonContiguousGradient) {
       for (size_t i = 0; i < va.size(); ++i)
         EXPECT_NEAR(va[i], vb[i], tol) << "variant " << variant << " dtype " << dt << " [" << i << "]";
     }
+}
+
+TEST(AdamFused, SameBitsWhateverWhereAChunkBegins) {
+  // Threads run the fused kernel on chunks whose boundaries follow the thread count, so an element
+  // must come out the same whether it falls in a chunk's vector loop or in its scalar remainder
+  // (GCC contracted the two into FMAs differently: the bits followed the thread count). Here the
+  // whole tensor in one call is compared with the same tensor in pieces of 1 to 13 elements, and
+  // the optimizer with 1 to 4 threads.
+  auto& be = descent::backend::get(descent::kCPU);
+  const descent::backend::AdamUpdate u{1.0 - 1e-5, 1.0, 0.01, 0.9, 0.999, 1e-3 * 0.3, 1e-8 * 0.5, true};
+  const int64_t n = 4099;
+  descent::manual_seed(9);
+  const Tensor p0 = descent::randn({n}), g = descent::randn({n}) * 1e-2, m0 = descent::randn({n}) * 1e-2,
+               v0 = descent::rand({n}) * 1e-4;
+  auto fresh = [&] { return std::vector<Tensor>{p0.clone(), m0.clone(), v0.clone(), v0.clone()}; };
+  std::vector<Tensor> whole = fresh(), pieces = fresh();
+  be.adam_step(whole[0], g, whole[1], whole[2], whole[3], u);
+  for (int64_t lo = 0, len = 1; lo < n; lo += len, len = len % 13 + 1) {
+    const int64_t k = std::min(len, n - lo);
+    be.adam_step(pieces[0].narrow(0, lo, k), g.narrow(0, lo, k), pieces[1].narrow(0, lo, k), pieces[2].narrow(0, lo, k),
+                 pieces[3].narrow(0, lo, k), u);
+  }
+  for (size_t t = 0; t < whole.size(); ++t)
+    EXPECT_TRUE(whole[t].to_vector<float>() == pieces[t].to_vector<float>()) << "array " << t;
+
+  const int saved = descent::get_num_threads();
+  for (bool amsgrad : {false, true}) {
+    std::vector<std::vector<float>> runs;
+    for (int threads : {1, 2, 3, 4}) {
+      descent::set_num_threads(threads);
+      descent::manual_seed(8);
+      Tensor p = descent::randn({401417}).requires_grad_();
+      optim::Adam opt({p}, optim::AdamOptions(1e-3).weight_decay(0.01).amsgrad(amsgrad));
+      for (int step = 0; step < 3; ++step) {
+        p.set_grad(descent::randn({401417}) * 1e-3);
+        opt.step();
+      }
+      runs.push_back(p.detach().to_vector<float>());
+    }
+    for (size_t t = 1; t < runs.size(); ++t) EXPECT_TRUE(runs[t] == runs[0]) << (t + 1) << " threads, amsgrad " << amsgrad;
+  }
+  descent::set_num_threads(saved);
 }
