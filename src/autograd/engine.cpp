@@ -7,7 +7,6 @@
 
 #include "descent/autograd/grad_mode.h"
 #include "descent/autograd/node.h"
-#include "descent/ops/ops.h"
 
 namespace descent {
 namespace {
@@ -21,7 +20,7 @@ struct CaptureKey {
 void accumulate(std::vector<Tensor>& buf, uint32_t i, const Tensor& g) {
   if (buf.size() <= i) buf.resize(i + 1);
   if (!buf[i].defined()) buf[i] = g;
-  else buf[i] = buf[i] + g;
+  else buf[i] = buf[i].add(g);
 }
 
 // Runs the graph. With `captures`, gradients arriving at those (node, input) slots are returned
@@ -96,7 +95,7 @@ std::vector<Tensor> execute(const std::vector<Tensor>& roots, const std::vector<
       if (!impl || idx >= grads.size() || !grads[idx].defined()) continue;
       AutogradMeta& m = impl->meta();
       if (!m.grad) m.grad = grads[idx].clone(MemoryFormat::Contiguous).impl_ptr();
-      else m.grad = (Tensor(m.grad) + grads[idx]).impl_ptr();
+      else m.grad = Tensor(m.grad).add(grads[idx]).impl_ptr();
     }
     bool is_acc = dynamic_cast<AccumulateGrad*>(node.get()) != nullptr;
     if (captures) {
@@ -107,12 +106,13 @@ std::vector<Tensor> execute(const std::vector<Tensor>& roots, const std::vector<
       if (is_acc) continue;  // autograd.grad never touches .grad
     }
     // Missing output gradients become zeros so nodes always see defined tensors.
-    bool any = false;
-    for (auto& g : grads) any = any || g.defined();
+    const Tensor* some = nullptr;
+    for (auto& g : grads)
+      if (!some && g.defined()) some = &g;
     std::vector<Tensor> outs;
-    if (any) {
+    if (some) {
       for (size_t k = 0; k < grads.size(); ++k)
-        if (!grads[k].defined()) grads[k] = zeros(node->outputs[k].sizes, node->outputs[k].dtype);
+        if (!grads[k].defined()) grads[k] = some->new_zeros(node->outputs[k].sizes, node->outputs[k].dtype);
       outs = node->apply(std::move(grads));
     }
     if (!retain_graph) node->release_variables();
@@ -149,7 +149,7 @@ std::vector<Tensor> default_root_grads(const std::vector<Tensor>& roots, const s
     }
     DESCENT_CHECK(roots[i].numel() == 1, "backward: grad can be implicitly created only for scalar outputs; output ",
                   i, " has shape ", roots[i].sizes(), " (pass an explicit gradient)");
-    out.push_back(ones_like(roots[i]));
+    out.push_back(roots[i].new_ones(roots[i].sizes()));
   }
   return out;
 }

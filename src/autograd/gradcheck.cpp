@@ -6,7 +6,6 @@
 
 #include "descent/autograd/grad_mode.h"
 #include "descent/autograd/node.h"
-#include "descent/ops/ops.h"
 
 namespace descent {
 namespace {
@@ -47,7 +46,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
     std::vector<Tensor> diff_inputs;
     for (auto i : diff) diff_inputs.push_back(inputs[i]);
     for (int64_t j = 0; j < ny; ++j) {
-      Tensor go = zeros(y.sizes(), y.dtype());
+      Tensor go = y.new_zeros(y.sizes());
       {
         NoGradGuard ng;
         go.view({-1}).select(0, j).fill_(1.0);

@@ -5,7 +5,6 @@
 #include <atomic>
 
 #include "descent/autograd/grad_mode.h"
-#include "descent/ops/ops.h"
 
 namespace descent {
 namespace {
@@ -215,7 +214,7 @@ void rebase_history(Tensor& self, const std::shared_ptr<Node>& node) {
   Shape bs = base.sizes();
   DType bd = base.dtype();
   auto view_node = std::make_shared<FunctionNode>("AsStridedBackward", [vs, vst, off, bs, bd](std::vector<Tensor>& g) {
-    Tensor r = zeros(bs, bd);
+    Tensor r = g[0].new_zeros(bs, bd);
     r.as_strided(vs, vst, off).copy_(g[0]);
     return std::vector<Tensor>{r};
   });

@@ -18,6 +18,13 @@ Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const {
 Tensor Tensor::masked_fill(const Tensor& m, Scalar v) const { return descent::masked_fill(*this, m, v); }
 Tensor Tensor::masked_select(const Tensor& m) const { return descent::masked_select(*this, m); }
 
+Tensor Tensor::new_zeros(const Shape& sizes, std::optional<DType> dt) const {
+  return descent::zeros(sizes, dt.value_or(dtype()));
+}
+Tensor Tensor::new_ones(const Shape& sizes, std::optional<DType> dt) const {
+  return descent::ones(sizes, dt.value_or(dtype()));
+}
+
 Tensor Tensor::add(const Tensor& o, Scalar alpha) const { return descent::add(*this, o, alpha); }
 Tensor Tensor::add(Scalar o, Scalar alpha) const { return descent::add(*this, wrap(o, *this), alpha); }
 Tensor Tensor::sub(const Tensor& o, Scalar alpha) const { return descent::sub(*this, o, alpha); }

@@ -11,18 +11,14 @@
 //   check_layers <repository root>     lists every upward include; exit 1 when there is one
 //   check_layers --self-test           builds a small tree with one upward include and one
 //                                      allowed include, and checks that only the first is found
-//
-// kKnownUpward lists the upward includes the code still has, each with what is left to do; a
-// listed include that is gone is reported too (so the list only shrinks), and a new one fails.
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -37,14 +33,6 @@ int rank_of(const std::string& layer) {
   const auto it = ranks.find(layer);
   return it == ranks.end() ? -1 : it->second;
 }
-
-// Upward includes still in the code: "file -> included header" and what removes it.
-const std::map<std::string, std::string> kKnownUpward = {
-    {"src/autograd/engine.cpp -> descent/ops/ops.h",
-     "gradient accumulation through Tensor methods (declared in core) instead of the ops headers"},
-    {"src/autograd/node.cpp -> descent/ops/ops.h", "as above (sum_to, the view and cast nodes' helpers)"},
-    {"src/autograd/gradcheck.cpp -> descent/ops/ops.h", "gradcheck is a test tool above ops: its own place"},
-};
 
 // The layer a file belongs to, or "" when it is outside the layered folders.
 std::string layer_of(const fs::path& rel) {
@@ -103,27 +91,6 @@ std::vector<Finding> scan(const fs::path& root) {
   return out;
 }
 
-// Prints the findings; returns the number of problems (new upward includes, stale list entries).
-int report(const std::vector<Finding>& found, const std::map<std::string, std::string>& known) {
-  int problems = 0;
-  std::set<std::string> seen;
-  for (const Finding& f : found) {
-    seen.insert(f.key);
-    if (known.count(f.key)) {
-      std::cout << "known:  " << f.text << " [to do: " << known.at(f.key) << "]\n";
-    } else {
-      std::cout << "UPWARD: " << f.text << "\n";
-      ++problems;
-    }
-  }
-  for (const auto& [key, why] : known)
-    if (!seen.count(key)) {
-      std::cout << "GONE:   " << key << " is listed in kKnownUpward but no longer in the code: remove it there\n";
-      ++problems;
-    }
-  return problems;
-}
-
 int self_test() {
   const fs::path root = fs::temp_directory_path() / ("check_layers_selftest_" + std::to_string(::getpid()));
   fs::create_directories(root / "src/ops");
@@ -133,7 +100,7 @@ int self_test() {
   const auto found = scan(root);
   fs::remove_all(root);
   const bool ok = found.size() == 1 && found[0].key == "src/ops/bad.cpp -> descent/nn/module.h" && found[0].line == 1 &&
-                  report(found, {}) == 1 && report({}, {{"x -> y", "z"}}) == 1;
+                  found[0].text == "src/ops/bad.cpp:1: ops includes descent/nn/module.h (nn, a later layer)";
   std::cout << "check_layers self-test: " << (ok ? "1 passed, 0 failed" : "0 passed, 1 failed") << "\n";
   return ok ? 0 : 1;
 }
@@ -146,7 +113,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: check_layers <repository root> | check_layers --self-test\n";
     return 2;
   }
-  const int problems = report(scan(argv[1]), kKnownUpward);
-  std::cout << "check_layers: " << (problems == 0 ? "no upward include beyond the " + std::to_string(kKnownUpward.size()) + " listed" : std::to_string(problems) + " problem(s)") << "\n";
-  return problems == 0 ? 0 : 1;
+  const std::vector<Finding> found = scan(argv[1]);
+  for (const Finding& f : found) std::cout << "upward include: " << f.text << "\n";
+  std::cout << "check_layers: " << (found.empty() ? "every include stays in its layer or below" : std::to_string(found.size()) + " upward include(s)") << "\n";
+  return found.empty() ? 0 : 1;
 }

@@ -80,6 +80,19 @@ TEST(Factories, FullInfersDtypeFromValue) {
   EXPECT_EQ(neg.item<int64_t>(), -5);
 }
 
+TEST(Factories, NewZerosAndNewOnesTakeTheDtypeUnlessTold) {
+  Tensor src = ones({2, 3}, kInt32).t();  // the source's layout does not matter
+  Tensor z = src.new_zeros({4});
+  EXPECT_EQ(z.sizes(), (Shape{4}));
+  EXPECT_EQ(z.dtype(), kInt32);
+  EXPECT_EQ(z.to_vector<int32_t>(), (std::vector<int32_t>(4, 0)));
+  Tensor o = src.new_ones({2, 2}, kFloat64);
+  EXPECT_EQ(o.dtype(), kFloat64);
+  EXPECT_TRUE(o.is_contiguous());
+  expect_values(o, std::vector<double>(4, 1.0));
+  EXPECT_FALSE(randn({3}).requires_grad_().new_zeros({3}).requires_grad());
+}
+
 TEST(Factories, LikeFactoriesKeepShapeAndDtype) {
   Tensor src = ones({2, 3}, kInt32);
   Tensor z = zeros_like(src);

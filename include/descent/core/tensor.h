@@ -135,6 +135,11 @@ class Tensor {
   Tensor to(DType dtype, bool copy = false) const;
   Tensor clone(MemoryFormat fmt = MemoryFormat::Preserve) const;
   Tensor contiguous(MemoryFormat fmt = MemoryFormat::Contiguous) const;
+  /// A new row-major tensor of zeros (ones) on this tensor's device, in its dtype unless told
+  /// (PyTorch's Tensor.new_zeros / new_ones). Lets layers below ops (autograd) make them through
+  /// Tensor alone.
+  Tensor new_zeros(const Shape& sizes, std::optional<DType> dtype = std::nullopt) const;
+  Tensor new_ones(const Shape& sizes, std::optional<DType> dtype = std::nullopt) const;
 
   // ---- autograd ----
   bool requires_grad() const;
