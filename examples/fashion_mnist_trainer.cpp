@@ -1,8 +1,9 @@
 // The Fashion-MNIST MLP of fashion_mnist_mlp.cpp, trained with train::Trainer instead of a
 // hand-written loop: a progress bar (one updating line on a terminal), cosine learning-rate
 // decay, early stopping on validation loss with the best weights restored, best/last
-// checkpoints and metrics.csv / metrics.jsonl in the output folder. --resume continues a run from
-// OUT/last.ckpt (killed at any point) to the same final weights.
+// checkpoints, metrics.csv / metrics.jsonl and the training report (report.html: curves, learning
+// rate, confusion matrix, per-class precision/recall) in the output folder. --resume continues a
+// run from OUT/last.ckpt (killed at any point) to the same final weights.
 //
 //   ./build/release/examples/fashion_mnist_trainer [--epochs N] [--data DIR] [--out DIR] [--resume]
 #include <cstdio>
@@ -10,8 +11,10 @@
 #include <filesystem>
 #include <string>
 
+#include "descent/core/format.h"
 #include "descent/data/data.h"
 #include "descent/descent.h"
+#include "descent/report/training_report.h"
 #include "example_util.h"
 #include "descent/train/train.h"
 
@@ -56,7 +59,17 @@ int main(int argc, char** argv) try {
   train::EvalResult test = trainer.evaluate(model, test_loader);
   std::printf("test: loss %.4f  accuracy %.2f%%  top-3 %.2f%%  macro F1 %.4f  (%zu epochs; best weights restored)\n",
               test.loss, 100 * test.get("accuracy"), 100 * test.get("top3_accuracy"), test.get("f1"), h.epochs.size());
-  std::printf("checkpoints and logs: %s\n", fs::absolute(out).c_str());
+
+  report::TrainingReportInputs rep;
+  rep.title = "fashion_mnist_trainer: MLP on Fashion-MNIST";
+  rep.summary = {{"test accuracy", fixed(100 * test.get("accuracy"), 2) + "%"},
+                 {"epochs", std::to_string(h.epochs.size())}};
+  rep.task = train::to_string(train::Task::MultiClass);
+  rep.history = &h;
+  rep.test = &test;
+  rep.class_names.assign(data::FashionMNIST::kClasses.begin(), data::FashionMNIST::kClasses.end());
+  report::write_training_report(rep, (out / "report.html").string());
+  std::printf("checkpoints, logs and report.html: %s\n", fs::absolute(out).c_str());
   return 0;
 } catch (const descent::Error& e) {
   std::fprintf(stderr, "error: %s\n", e.what());

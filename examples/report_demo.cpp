@@ -1,6 +1,8 @@
 // report_demo [OUT.html] [--quiet]: writes a demo report.html with fake training curves, a cosine
 // learning-rate schedule, a confusion matrix, per-class precision/recall, a regression scatter plot
-// and a grid of synthetic images, all made from a fixed seed (the same bytes on every run).
+// and a grid of synthetic images, all made from a fixed seed (the same bytes on every run). It is a
+// gallery of the chart API; the report of a real training run comes from report::training_report
+// (examples/fashion_mnist_trainer.cpp writes one from the Trainer's history and test result).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

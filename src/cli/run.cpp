@@ -15,10 +15,10 @@
 #include "descent/backend/parallel.h"
 #include "descent/core/format.h"
 #include "descent/data/formats/text.h"
+#include "descent/report/training_report.h"
 #include "descent/descent.h"
 #include "descent/train/train.h"
 #include "model_setup.h"
-#include "run_report.h"
 
 extern "C" char* openblas_get_config() __attribute__((weak));
 
@@ -364,7 +364,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   if (!extra.empty()) summary["semi_supervised"] = extra;
   io::atomic_write((run / "summary.json").string(), summary.dump(2) + "\n");
 
-  ReportInputs in;
+  report::TrainingReportInputs in;
   in.title = e.st.name + ": " + to_string(e.st.task);
   in.subtitle = fs::absolute(run).string();
   in.summary = {{head_name, head_value},
@@ -393,7 +393,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   in.test_targets = pass.targets;
   in.test_images = pass.images;
   in.samples = e.st.report_samples;
-  write_report(in, (run / "report.html").string());
+  report::write_training_report(in, (run / "report.html").string());
 
   std::printf("%s: %s (best epoch %lld of %zu)\n", head_name.c_str(), head_value.c_str(), static_cast<long long>(best_epoch),
               history.epochs.size());

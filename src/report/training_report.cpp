@@ -1,18 +1,18 @@
-// report.html of a `descent` run; see run_report.h.
-#include "run_report.h"
+// The training report; see include/descent/report/training_report.h.
+#include "descent/report/training_report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "descent/core/format.h"
 #include "descent/io/file.h"
 #include "descent/ops/ops.h"
 #include "descent/report/html.h"
 #include "descent/report/svg.h"
 #include "descent/train/metrics.h"
-#include "format.h"
 
-namespace descent::cli {
+namespace descent::report {
 
 namespace {
 
@@ -35,15 +35,15 @@ std::vector<int64_t> predicted_classes(const Tensor& out) {
   return pred;
 }
 
-void curves(report::HtmlReport& r, const train::History& h) {
+void curves(HtmlReport& r, const train::History& h) {
   std::vector<double> epochs = h.series("epoch");
-  report::ChartOptions o;
+  ChartOptions o;
   o.x_label = "epoch";
   o.markers = epochs.size() <= 30;
   o.title = "Loss";
   o.y_label = "loss";
   r.section("Training curves");
-  r.svg(report::line_chart({{"train", epochs, h.series("train_loss")}, {"validation", epochs, h.series("val_loss")}}, o),
+  r.svg(line_chart({{"train", epochs, h.series("train_loss")}, {"validation", epochs, h.series("val_loss")}}, o),
         "Mean loss per epoch on the training batches and on the validation set.");
   if (h.epochs.empty()) return;
   for (const auto& [name, value] : h.epochs.back().metrics) {
@@ -51,14 +51,14 @@ void curves(report::HtmlReport& r, const train::History& h) {
     const std::string base = name.substr(4);
     static const std::vector<std::string> shown = {"accuracy", "f1", "roc_auc", "mae", "rmse", "r2"};
     if (std::find(shown.begin(), shown.end(), base) == shown.end()) continue;
-    std::vector<report::Series> s;
+    std::vector<Series> s;
     if (h.epochs.back().has("train_" + base)) s.push_back({"train", epochs, h.series("train_" + base)});
     s.push_back({"validation", epochs, h.series(name)});
     o.title = base;
     o.y_label = base;
-    r.svg(report::line_chart(s, o));
+    r.svg(line_chart(s, o));
   }
-  report::ChartOptions lo;
+  ChartOptions lo;
   lo.title = "Learning rate";
   lo.x_label = "epoch";
   lo.y_label = "lr";
@@ -66,10 +66,10 @@ void curves(report::HtmlReport& r, const train::History& h) {
   const std::vector<double> lr = h.series("lr");
   const auto [mn, mx] = std::minmax_element(lr.begin(), lr.end());
   lo.log_y = *mn > 0 && *mx / *mn > 20;
-  r.svg(report::step_chart({"lr", epochs, lr}, lo), "The learning rate of each epoch (read at its start).");
+  r.svg(step_chart({"lr", epochs, lr}, lo), "The learning rate of each epoch (read at its start).");
 }
 
-void classification(report::HtmlReport& r, const ReportInputs& in) {
+void classification(HtmlReport& r, const TrainingReportInputs& in) {
   auto prf = in.test->find<train::PrecisionRecallF1>();
   std::shared_ptr<train::ConfusionMatrix> cm_metric = in.test->find<train::ConfusionMatrix>();
   const train::ConfusionMatrix* cm = prf ? &prf->confusion_matrix() : cm_metric.get();
@@ -83,24 +83,24 @@ void classification(report::HtmlReport& r, const ReportInputs& in) {
     std::vector<std::vector<int64_t>> counts(static_cast<size_t>(k), std::vector<int64_t>(static_cast<size_t>(k)));
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < k; ++j) counts[size_t(i)][size_t(j)] = cm->at(i, j);
-    report::ChartOptions o;
+    ChartOptions o;
     o.title = "Confusion matrix (test)";
     o.normalize_rows = true;
     o.width = std::max<int>(480, int(60 * k + 200));
     o.height = std::max<int>(400, int(40 * k + 160));
     r.section("Test set: classes");
-    r.svg(report::confusion_matrix_chart(counts, names, o), "Rows: true class; columns: predicted class; colour: share of the row.");
+    r.svg(confusion_matrix_chart(counts, names, o), "Rows: true class; columns: predicted class; colour: share of the row.");
   }
   if (prf) {
-    report::ChartOptions o;
+    ChartOptions o;
     o.title = "Precision and recall per class (test)";
     o.y_min = 0;
     o.y_max = 1;
     o.width = std::max<int>(640, int(70 * names.size()));
-    r.svg(report::bar_chart(names, {{"precision", {}, prf->precision_per_class()}, {"recall", {}, prf->recall_per_class()}}, o));
+    r.svg(bar_chart(names, {{"precision", {}, prf->precision_per_class()}, {"recall", {}, prf->recall_per_class()}}, o));
     std::vector<std::vector<std::string>> rows;
     const auto p = prf->precision_per_class(), rc = prf->recall_per_class(), f1 = prf->f1_per_class();
-    for (size_t i = 0; i < names.size() && i < p.size(); ++i) rows.push_back({names[i], fmt(p[i]), fmt(rc[i]), fmt(f1[i])});
+    for (size_t i = 0; i < names.size() && i < p.size(); ++i) rows.push_back({names[i], fixed(p[i]), fixed(rc[i]), fixed(f1[i])});
     r.table({"class", "precision", "recall", "F1"}, rows);
   }
   if (in.test_images.defined() && in.samples > 0 && in.test_outputs.defined()) {
@@ -120,30 +120,30 @@ void classification(report::HtmlReport& r, const ReportInputs& in) {
       captions.push_back(bad ? name(pred[size_t(i)]) + " (true: " + name(truth[size_t(i)]) + ")" : name(pred[size_t(i)]));
       wrong.push_back(bad);
     }
-    report::ImageGridOptions go;
+    ImageGridOptions go;
     go.title = "Test images: predicted (true), misclassified first";
     go.cell_width = 170;
     r.section("Test samples");
-    r.svg(report::image_grid(imgs, captions, go, wrong), "Red captions are misclassified images.");
+    r.svg(image_grid(imgs, captions, go, wrong), "Red captions are misclassified images.");
   }
 }
 
-void regression(report::HtmlReport& r, const ReportInputs& in) {
+void regression(HtmlReport& r, const TrainingReportInputs& in) {
   if (!in.test_outputs.defined()) return;
-  report::ChartOptions o;
+  ChartOptions o;
   o.title = "Predicted vs true (test)";
   o.x_label = "true";
   o.y_label = "predicted";
   o.identity_line = true;
   r.section("Test set: predictions");
-  r.svg(report::scatter_plot(to_doubles(in.test_targets), to_doubles(in.test_outputs), o),
+  r.svg(scatter_plot(to_doubles(in.test_targets), to_doubles(in.test_outputs), o),
         "Each point is one test example; the line is a perfect prediction.");
 }
 
 }  // namespace
 
-std::string render_report(const ReportInputs& in) {
-  report::HtmlReport r(in.title);
+std::string training_report(const TrainingReportInputs& in) {
+  HtmlReport r(in.title);
   if (!in.subtitle.empty()) r.subtitle(in.subtitle);
   r.summary(in.summary);
   if (in.history && !in.history->epochs.empty()) curves(r, *in.history);
@@ -151,14 +151,16 @@ std::string render_report(const ReportInputs& in) {
     if (in.task == "regression") regression(r, in);
     else classification(r, in);
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"loss", fmt(in.test->loss)});
-    for (const auto& [k, v] : in.test->metrics) rows.push_back({k, fmt(v)});
+    rows.push_back({"loss", fixed(in.test->loss)});
+    for (const auto& [k, v] : in.test->metrics) rows.push_back({k, fixed(v)});
     r.section("Test metrics");
     r.table({"metric", "value"}, rows, "Of the best checkpoint on the test set, touched once after training.");
   }
   return r.render();
 }
 
-void write_report(const ReportInputs& in, const std::string& path) { io::atomic_write(path, render_report(in)); }
+void write_training_report(const TrainingReportInputs& in, const std::string& path) {
+  io::atomic_write(path, training_report(in));
+}
 
-}  // namespace descent::cli
+}  // namespace descent::report
