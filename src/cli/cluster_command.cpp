@@ -18,7 +18,7 @@
 #include "config.h"
 #include "data_setup.h"
 #include "format.h"
-#include "run.h"
+#include "run_dir.h"
 #include "descent/backend/parallel.h"
 #include "descent/cluster/cluster.h"
 #include "descent/data/formats/csv.h"
@@ -78,7 +78,7 @@ TrainedModel open_trained(const std::string& run_dir) {
   for (const char* f : {"config.toml", "preprocess.json", "best.safetensors"})
     DESCENT_CONFIG_CHECK(fs::is_regular_file(run / f, ec), "cluster.run: '", run_dir, "' has no ", f,
                          " (give the run directory of a finished `descent train`)");
-  TrainedRun r = load_trained_run(run_dir);
+  Experiment r = load_trained_run(run_dir);
   TrainedModel t;
   t.dir = run_dir;
   t.st = std::move(r.st);

@@ -539,4 +539,10 @@ Settings read_settings(toml::table& config, const std::string& source) {
   return st;
 }
 
+toml::table load_with_overrides(const std::string& path, const std::vector<std::string>& sets) {
+  toml::table t = load_toml(path);
+  for (const auto& s : sets) apply_override(t, s);
+  return t;
+}
+
 }  // namespace descent::cli

@@ -87,6 +87,8 @@ std::string describe(const toml::node& node);
 
 /// Parses a TOML file; a syntax error or an unreadable file is a ConfigError naming the file and line.
 toml::table load_toml(const std::string& path);
+/// load_toml, then each "key=value" of `sets` applied in order (--set).
+toml::table load_with_overrides(const std::string& path, const std::vector<std::string>& sets);
 /// Applies `key.path=value` overrides (value parsed as TOML: 0.1, true, "x", [1, 2]; anything
 /// that does not parse is taken as a string). Sub-tables are created as needed.
 void apply_override(toml::table& config, const std::string& assignment);

@@ -83,7 +83,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (*t) return train_command(train);
+    if (*t) {
+      // A clustering config is unsupervised: `descent train` runs it as `descent cluster` would.
+      if (load_with_overrides(train.config, train.sets)["task"].value_or(std::string()) == "clustering")
+        return cluster_command(ClusterArgs{train.config, train.sets, train.out, train.quiet});
+      return train_command(train);
+    }
     if (*r) return resume_command(run_dir, resume_sets, quiet);
     if (*e) return eval_command(run_dir, split, data, as_json);
     if (*p) return predict_command(run_dir, inputs, top, as_json);

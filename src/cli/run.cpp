@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cluster_command.h"
 #include "config.h"
 #include "data_setup.h"
 #include "format.h"
@@ -19,6 +18,7 @@
 #include "descent/descent.h"
 #include "descent/train/train.h"
 #include "model_setup.h"
+#include "run_dir.h"
 
 extern "C" char* openblas_get_config() __attribute__((weak));
 
@@ -30,70 +30,6 @@ using json = nlohmann::json;
 namespace {
 
 using descent::fixed;
-
-/// Everything a config describes, built.
-struct Experiment {
-  toml::table config;
-  std::string source;
-  Settings st;
-  DataBundle data;
-  std::shared_ptr<nn::Module> model;
-};
-
-void apply_runtime(const Settings& st) {
-  if (st.threads > 0) set_num_threads(int(st.threads));
-}
-
-/// Channels-last batches for image data when the config asks for them.
-void use_channels_last(const Settings& st, DataBundle& b) {
-  if (!st.channels_last || b.input_shape.size() != 3) return;
-  b.collate = [](std::vector<data::Example>& ex, const std::vector<int64_t>& idx) {
-    data::Batch batch = data::stack_collate(ex, idx);
-    batch.data = batch.data.contiguous(MemoryFormat::ChannelsLast);
-    return batch;
-  };
-}
-
-/// Builds the model and writes its resolved options back into the config.
-void make_model(Experiment& e) {
-  manual_seed(uint64_t(e.st.seed));  // the initial weights depend on the seed only
-  e.model = build_model(e.st.model, e.data);
-  if (!e.st.model.builtin.empty()) {
-    toml::table* m = e.config["model"].as_table();
-    for (const auto& [k, v] : e.st.model.options) m->insert_or_assign(k.str(), v);
-  }
-}
-
-Experiment prepare(toml::table config, const std::string& source) {
-  Experiment e;
-  e.config = std::move(config);
-  e.source = source;
-  e.st = read_settings(e.config, source);
-  apply_runtime(e.st);
-  e.data = build_data(e.st);
-  use_channels_last(e.st, e.data);
-  make_model(e);
-  return e;
-}
-
-toml::table load_with_overrides(const std::string& path, const std::vector<std::string>& sets) {
-  toml::table t = load_toml(path);
-  for (const auto& s : sets) apply_override(t, s);
-  return t;
-}
-
-std::string read_file(const fs::path& p) {
-  std::error_code ec;
-  DESCENT_CHECK(fs::is_regular_file(p, ec), p.string(), ": missing");
-  return data::read_text_file(p.string(), size_t(1) << 30);
-}
-
-void check_run_dir(const std::string& run_dir) {
-  std::error_code ec;
-  DESCENT_CONFIG_CHECK(fs::is_directory(run_dir, ec), run_dir, ": no such run directory");
-  DESCENT_CONFIG_CHECK(fs::is_regular_file(fs::path(run_dir) / "config.toml", ec), run_dir,
-                       ": not a run directory (no config.toml; `descent train` writes one)");
-}
 
 train::Task trainer_task(TaskKind t) {
   switch (t) {
@@ -224,15 +160,6 @@ train::TrainerOptions trainer_options(const Experiment& e) {
   auto o = train::TrainerOptions().epochs(e.st.epochs).task(trainer_task(e.st.task), e.data.num_classes);
   if (e.data.num_classes > 2) o.top_k(std::min<int64_t>(5, e.data.num_classes - 1));
   return o;
-}
-
-/// Loads best.safetensors into the model (the last weights stay when there is none).
-bool load_best(const Experiment& e, const fs::path& run) {
-  const fs::path best = run / "best.safetensors";
-  std::error_code ec;
-  if (!fs::is_regular_file(best, ec)) return false;
-  io::load(*e.model, best.string());
-  return true;
 }
 
 /// The per-epoch callbacks every training fit gets: gradient clipping, the LR schedule, early
@@ -401,32 +328,10 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   return 0;
 }
 
-/// A run directory's config, preprocessing and model (weights not loaded).
-Experiment open_run(const std::string& run_dir) {
-  check_run_dir(run_dir);
-  Experiment e;
-  e.source = (fs::path(run_dir) / "config.toml").string();
-  e.config = load_toml(e.source);
-  e.st = read_settings(e.config, e.source);
-  const fs::path pre_path = fs::path(run_dir) / "preprocess.json";
-  e.data = bundle_from_preprocessor(e.st, Preprocessor::from_json(read_file(pre_path), pre_path.string()));
-  make_model(e);
-  return e;
-}
-
 }  // namespace
-
-TrainedRun load_trained_run(const std::string& run_dir) {
-  Experiment e = open_run(run_dir);
-  DESCENT_CHECK(load_best(e, run_dir), run_dir, ": no best.safetensors (the run has not finished an epoch)");
-  e.model->eval();
-  return {std::move(e.config), std::move(e.st), std::move(e.data), std::move(e.model)};
-}
 
 int train_command(const TrainArgs& args) {
   toml::table config = load_with_overrides(args.config, args.sets);
-  if (config["task"].value_or(std::string()) == "clustering")  // unsupervised: `descent cluster` does the work
-    return cluster_command(ClusterArgs{args.config, args.sets, args.out, args.quiet});
   Experiment e = prepare(std::move(config), args.config);
   // A new run never overwrites an older one: runs/<name> becomes runs/<name>-2, -3, ... when taken,
   // and an explicit --out that holds a run is an error unless --force.
@@ -511,7 +416,7 @@ int eval_command(const std::string& run_dir, const std::string& split, const std
 }
 
 int predict_command(const std::string& run_dir, const std::vector<std::string>& inputs, int64_t top, bool as_json) {
-  TrainedRun e = load_trained_run(run_dir);
+  Experiment e = load_trained_run(run_dir);
   apply_runtime(e.st);
   std::vector<std::string> names;
   std::vector<Tensor> xs = e.data.pre.read_inputs(inputs, names);

@@ -9,27 +9,10 @@
 // weights of the best validation epoch), summary.json (final metrics, timings, versions) and
 // report.html.
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "data_setup.h"
-#include "descent/nn/module.h"
-
 namespace descent::cli {
-
-/// A finished `descent train` run: its resolved config, what its model takes (from
-/// preprocess.json, no data read) and its model with the weights of best.safetensors, in eval mode.
-struct TrainedRun {
-  toml::table config;
-  Settings st;
-  DataBundle data;
-  std::shared_ptr<nn::Module> model;
-};
-/// Loads run_dir (ConfigError when it is not a run directory; Error when best.safetensors is
-/// missing or bad). Does not change the thread count.
-TrainedRun load_trained_run(const std::string& run_dir);
 
 struct TrainArgs {
   std::string config;
