@@ -1,5 +1,5 @@
 #pragma once
-// tests/data/golden/cluster.json (written by tools/golden/cluster.py with scikit-learn).
+// tests/golden/cluster.json (written by tools/golden/cluster.py with scikit-learn).
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -13,8 +13,8 @@ using json = nlohmann::json;
 
 inline const json& golden() {
   static const json data = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/cluster.json");
-    if (!f) throw std::runtime_error("cannot open " DESCENT_TEST_DATA "/golden/cluster.json");
+    std::ifstream f(DESCENT_GOLDEN_DIR "/cluster.json");
+    if (!f) throw std::runtime_error("cannot open " DESCENT_GOLDEN_DIR "/cluster.json");
     return json::parse(f);
   }();
   return data;

@@ -1,4 +1,4 @@
-// Audio features against torchaudio's definitions (tools/golden/audio.py -> tests/data/golden/audio.json),
+// Audio features against torchaudio's definitions (tools/golden/audio.py -> tests/golden/audio.json),
 // resampling quality on sines, and the shaping helpers and transforms.
 #include <cmath>
 #include <map>
@@ -25,8 +25,8 @@ constexpr double kPi = std::numbers::pi;
 
 const json& golden() {
   static const json j = [] {
-    std::ifstream f(std::string(DESCENT_TEST_DATA) + "/golden/audio.json");
-    EXPECT_TRUE(f.good()) << "missing tests/data/golden/audio.json (run tools/golden/audio.py)";
+    std::ifstream f(std::string(DESCENT_GOLDEN_DIR) + "/audio.json");
+    EXPECT_TRUE(f.good()) << "missing tests/golden/audio.json (run tools/golden/audio.py)";
     return json::parse(f);
   }();
   return j;

@@ -71,7 +71,7 @@ TEST(Safetensors, RoundTripEveryDtypeAndLayout) {
 }
 
 TEST(Safetensors, ReadsAFileWrittenFromPyTorch) {
-  io::SafetensorsData d = io::load_safetensors(std::string(DESCENT_TEST_DATA) + "/golden/torch_written.safetensors");
+  io::SafetensorsData d = io::load_safetensors(std::string(DESCENT_GOLDEN_DIR) + "/torch_written.safetensors");
   EXPECT_TRUE(equal(d.tensors["linear.weight"], arange(6.0).reshape({2, 3}) * 0.5));
   EXPECT_TRUE(equal(d.tensors["linear.bias"], tensor({-1.5, 2.25})));
   EXPECT_TRUE(allclose(d.tensors["double"], arange(4.0, kFloat64).reshape({2, 2}) / 3, 0, 1e-15));

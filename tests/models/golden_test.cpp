@@ -1,4 +1,4 @@
-// The builtin models against PyTorch 1.13 (tests/data/golden/models.json, from tools/golden/models.py):
+// The builtin models against PyTorch 1.13 (tests/golden/models.json, from tools/golden/models.py):
 // the same layers built in PyTorch with the names descent documents, so PyTorch's state_dict loads
 // strictly into the descent model; outputs in eval mode (running stats) and train mode (batch stats),
 // in float64 (tight) and float32, NCHW and channels-last for the image models.
@@ -70,8 +70,8 @@ std::shared_ptr<nn::Module> build(const json& c) {
 
 const json& golden() {
   static const json doc = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/models.json");
-    EXPECT_TRUE(f.good()) << "missing " << DESCENT_TEST_DATA "/golden/models.json (run tools/golden/models.py)";
+    std::ifstream f(DESCENT_GOLDEN_DIR "/models.json");
+    EXPECT_TRUE(f.good()) << "missing " << DESCENT_GOLDEN_DIR "/models.json (run tools/golden/models.py)";
     return json::parse(f);
   }();
   return doc;

@@ -1,5 +1,5 @@
 #pragma once
-// Reads tests/data/golden/nn.json (written by tools/golden/nn.py with PyTorch) and checks a
+// Reads tests/golden/nn.json (written by tools/golden/nn.py with PyTorch) and checks a
 // functional activation or loss against one of its cases: the stored inputs in float32, forward,
 // backward with the stored upstream gradient, then output and input gradients compared with
 // PyTorch's at 1e-5 relative (plus 1e-6 absolute for values near zero).
@@ -25,8 +25,8 @@ using OpFn = std::function<Tensor(const Inputs&, const json&)>;
 
 inline const json& doc() {
   static const json d = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/nn.json");
-    if (!f) throw std::runtime_error("cannot open " DESCENT_TEST_DATA "/golden/nn.json");
+    std::ifstream f(DESCENT_GOLDEN_DIR "/nn.json");
+    if (!f) throw std::runtime_error("cannot open " DESCENT_GOLDEN_DIR "/nn.json");
     return json::parse(f);
   }();
   return d;

@@ -1,6 +1,6 @@
 // Convolution and pooling: output shapes, errors that name shapes, module defaults and init
 // bounds, printing, FLOPs, channels-last in -> channels-last out, fast vs reference kernels on
-// random odd shapes, and PyTorch golden values (tests/data/golden/conv.json, from tools/golden/conv.py).
+// random odd shapes, and PyTorch golden values (tests/golden/conv.json, from tools/golden/conv.py).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -668,8 +668,8 @@ std::shared_ptr<nn::Module> build(const json& c) {
 
 const json& golden() {
   static const json doc = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/conv.json");
-    EXPECT_TRUE(f.good()) << "missing " << DESCENT_TEST_DATA "/golden/conv.json (run tools/golden/conv.py)";
+    std::ifstream f(DESCENT_GOLDEN_DIR "/conv.json");
+    EXPECT_TRUE(f.good()) << "missing " << DESCENT_GOLDEN_DIR "/conv.json (run tools/golden/conv.py)";
     return json::parse(f);
   }();
   return doc;

@@ -1,5 +1,5 @@
 #pragma once
-// Reads tests/data/golden/norm_rnn.json (written by tools/golden/norm_rnn.py with PyTorch) and
+// Reads tests/golden/norm_rnn.json (written by tools/golden/norm_rnn.py with PyTorch) and
 // checks a descent layer against one of its cases: state loaded by PyTorch's names, forward on
 // the stored inputs, backward of sum(output * upstream), then outputs, input and parameter
 // gradients and the state after the pass compared with PyTorch's.
@@ -25,8 +25,8 @@ using TensorMap = std::map<std::string, Tensor>;
 
 inline const json& cases() {
   static const json doc = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/norm_rnn.json");
-    if (!f) throw std::runtime_error("cannot open " DESCENT_TEST_DATA "/golden/norm_rnn.json");
+    std::ifstream f(DESCENT_GOLDEN_DIR "/norm_rnn.json");
+    if (!f) throw std::runtime_error("cannot open " DESCENT_GOLDEN_DIR "/norm_rnn.json");
     return json::parse(f);
   }();
   return doc.at("cases");

@@ -17,11 +17,11 @@ namespace optim_test {
 using nlohmann::json;
 namespace optim = descent::optim;
 
-/// tests/data/golden/optim.json, written by tools/golden/optim.py (PyTorch 1.13).
+/// tests/golden/optim.json, written by tools/golden/optim.py (PyTorch 1.13).
 inline const json& golden() {
   static const json data = [] {
-    std::ifstream f(DESCENT_TEST_DATA "/golden/optim.json");
-    if (!f) throw std::runtime_error("cannot open " DESCENT_TEST_DATA "/golden/optim.json");
+    std::ifstream f(DESCENT_GOLDEN_DIR "/optim.json");
+    if (!f) throw std::runtime_error("cannot open " DESCENT_GOLDEN_DIR "/optim.json");
     return json::parse(f);
   }();
   return data;

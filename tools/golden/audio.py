@@ -2,7 +2,7 @@
 """Golden values for descent's audio features (include/descent/data/audio_features.h).
 
 Run with Debian's PyTorch (python3-torch 1.13):  /usr/bin/python3 tools/golden/audio.py
-Writes tests/data/golden/audio.json, read by tests/data_formats/audio_features_test.cpp.
+Writes tests/golden/audio.json, read by tests/data_formats/audio_features_test.cpp.
 
 torchaudio is not packaged in Debian, so this script restates torchaudio 0.13's definitions with
 plain torch, in float64: functional.spectrogram (torch.stft, periodic windows, centre padding,
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 DT = torch.float64
-OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "golden" / "audio.json"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "audio.json"
 
 
 def enc(t, digits=9):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for descent's cluster library, computed with scikit-learn 1.2 (Debian python3-sklearn).
 
-Writes tests/data/golden/cluster.json:
+Writes tests/golden/cluster.json:
   labelings: pairs of integer labelings (random, permuted, refined, degenerate) with
     adjusted_rand_score, mutual_info_score, normalized_mutual_info_score (arithmetic) and purity
     (from sklearn's contingency_matrix: sum of column maxima / n).
@@ -99,7 +99,7 @@ def pca():
 def main():
     out = {"labelings": labelings(), "silhouette": silhouette(), "kmeans": kmeans_cases(), "pca": pca()}
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    path = os.path.join(root, "tests", "data", "golden", "cluster.json")
+    path = os.path.join(root, "tests", "golden", "cluster.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -2,7 +2,7 @@
 """Golden values for descent's convolution and pooling layers.
 
 Run with Debian's PyTorch (python3-torch 1.13):  /usr/bin/python3 tools/golden/conv.py
-Writes tests/data/golden/conv.json, read by tests/nn/conv_test.cpp.
+Writes tests/golden/conv.json, read by tests/nn/conv_test.cpp.
 
 Every case names a layer and its options (the C++ test builds the same layer from them), holds
 its state_dict (PyTorch names, loaded with load_state_dict), the input, an upstream gradient,
@@ -19,7 +19,7 @@ import torch.nn as nn
 
 torch.manual_seed(20261127)
 DT = torch.float64
-OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "golden" / "conv.json"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "conv.json"
 
 
 def dyadic(*shape, scale=1.0):

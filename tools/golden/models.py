@@ -2,7 +2,7 @@
 """Golden values for descent's builtin models (include/descent/models).
 
 Run with Debian's PyTorch (python3-torch 1.13):  /usr/bin/python3 tools/golden/models.py
-Writes tests/data/golden/models.json, read by tests/models/golden_test.cpp.
+Writes tests/golden/models.json, read by tests/models/golden_test.cpp.
 
 Each case builds, in PyTorch, the layers a descent model documents (same module names, so the
 state_dict keys are the ones descent uses), randomises its parameters and BatchNorm running stats,
@@ -18,7 +18,7 @@ import torch.nn as nn
 
 torch.manual_seed(20261127)
 DT = torch.float64
-OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "golden" / "models.json"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "models.json"
 
 
 def dyadic(*shape, scale=1.0):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for descent's activations and losses, computed with PyTorch 1.13 (Debian python3-torch).
 
-Writes tests/data/golden/nn.json:
+Writes tests/golden/nn.json:
   tensors: id -> {shape, dtype, data}: the inputs, each stored once (float32 values written with 9
     significant digits, which identify a float32 exactly; int64 class indices)
   cases: one entry per (op, options) with
@@ -224,7 +224,7 @@ for r in RED:
         {"reduction": r, "margin": 0.3}, grad=["input1", "input2"])
 
 out = {"generator": "tools/golden/nn.py with torch " + torch.__version__, "tensors": TENSORS, "cases": CASES}
-path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data", "golden", "nn.json")
+path = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "nn.json")
 with open(path, "w") as f:
     json.dump(out, f, separators=(",", ":"))
     f.write("\n")

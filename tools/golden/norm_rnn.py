@@ -2,7 +2,7 @@
 """Golden values for descent's normalisation, embedding and recurrent layers.
 
 Run with Debian's PyTorch (python3-torch 1.13):  /usr/bin/python3 tools/golden/norm_rnn.py
-Writes tests/data/golden/norm_rnn.json, read by tests/nn/{norm,embedding,rnn}_test.cpp.
+Writes tests/golden/norm_rnn.json, read by tests/nn/{norm,embedding,rnn}_test.cpp.
 
 Every case holds the layer's options, its state_dict (PyTorch names, loaded into the descent
 module with load_state_dict), the inputs, an upstream gradient per output, and PyTorch's outputs,
@@ -20,7 +20,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 torch.manual_seed(20240611)
 DT = torch.float64
-OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "golden" / "norm_rnn.json"
+OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "norm_rnn.json"
 
 
 def dyadic(*shape, scale=1.0):

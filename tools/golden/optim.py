@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for descent's optim layer, computed with PyTorch 1.13 (Debian python3-torch).
 
-Writes tests/data/golden/optim.json:
+Writes tests/golden/optim.json:
   optimizers.problem: two parameters (W [3, 4], b [4]) with their initial values and a fixed
     gradient for each of 20 steps (b has no gradient at some steps, so the skip rule is covered);
     all numbers are float32-representable so float32 and float64 runs start from the same values.
@@ -310,7 +310,7 @@ def main():
         "schedulers": scheduler_goldens(),
         "clip": clip_goldens(),
     }
-    path = os.path.join(root, "tests", "data", "golden", "optim.json")
+    path = os.path.join(root, "tests", "golden", "optim.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump(data, f, separators=(",", ":"))

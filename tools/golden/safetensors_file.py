@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes tests/data/golden/torch_written.safetensors: PyTorch tensors in the safetensors layout,
+"""Writes tests/golden/torch_written.safetensors: PyTorch tensors in the safetensors layout,
 written from Python without the safetensors package (8-byte little-endian header length, JSON
 header, raw little-endian data), so descent's reader is checked against bytes it did not write.
 
@@ -33,7 +33,7 @@ for name, t in tensors.items():
     offset += len(raw)
 text = json.dumps(header).encode()
 text += b" " * ((8 - len(text) % 8) % 8)
-out = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data", "golden", "torch_written.safetensors")
+out = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden", "torch_written.safetensors")
 with open(out, "wb") as f:
     f.write(struct.pack("<Q", len(text)))
     f.write(text)
