@@ -124,25 +124,22 @@ std::pair<std::string, std::string> headline(const Settings& st, const train::Ev
   return {"test accuracy", buf};
 }
 
+/// Outputs (as metrics see them), targets and (images only) inputs of every test example, kept
+/// during the test set's evaluation (one pass over it).
 struct TestPass {
   Tensor outputs, targets, images;
 };
 
-/// Outputs (as metrics see them), targets and (images only) inputs of every test example.
-TestPass run_test_pass(const Experiment& e, train::Trainer& trainer, data::DatasetPtr ds) {
-  data::DataLoader loader = make_loader(e.data, ds, e.st.eval_batch_size, false, 0);
-  NoGradGuard no_grad;
-  const bool training = e.model->is_training();
-  e.model->eval();
+/// Evaluates the model on the test set and keeps what the report shows of it.
+train::EvalResult evaluate_test(const Experiment& e, train::Trainer& trainer, data::DataLoader& loader, TestPass& p) {
   std::vector<Tensor> outs, targets, images;
   const bool keep_images = e.data.pre.modality == "image" && e.st.report_samples > 0;
-  for (auto& batch : loader) {
-    outs.push_back(trainer.metric_view(e.model->call(batch.data)));
+  train::EvalResult r = trainer.evaluate(*e.model, loader, [&](const data::Batch& batch, const Tensor& out) {
+    outs.push_back(trainer.metric_view(out));
     targets.push_back(batch.target);
     if (keep_images) images.push_back(batch.data.contiguous());
-  }
-  e.model->train(training);
-  TestPass p;
+  });
+  if (outs.empty()) return r;
   p.outputs = cat(outs, 0);
   p.targets = cat(targets, 0);
   if (keep_images) {
@@ -153,7 +150,7 @@ TestPass run_test_pass(const Experiment& e, train::Trainer& trainer, data::Datas
       p.images = p.images.mul(std).add(mean).clamp(0.0, 1.0);
     }
   }
-  return p;
+  return r;
 }
 
 train::TrainerOptions trainer_options(const Experiment& e) {
@@ -257,8 +254,8 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   load_best(e, run);
   data::DataLoader test_loader = make_loader(e.data, e.data.test, e.st.eval_batch_size, false, 0);
   train::EvalResult val = trainer.evaluate(*e.model, val_loader);
-  train::EvalResult test = trainer.evaluate(*e.model, test_loader);
-  TestPass pass = run_test_pass(e, trainer, e.data.test);
+  TestPass pass;
+  train::EvalResult test = evaluate_test(e, trainer, test_loader, pass);
 
   int64_t best_epoch = 0;
   double best_val = std::numeric_limits<double>::infinity();

@@ -195,7 +195,16 @@ EvalResult Trainer::evaluate(nn::Module& model, data::DataLoader& loader) {
   return evaluate(model, loader, loss_fn_ ? loss_fn_ : default_loss());
 }
 
+EvalResult Trainer::evaluate(nn::Module& model, data::DataLoader& loader, const BatchObserver& observe) {
+  return evaluate_pass(model, loader, loss_fn_ ? loss_fn_ : default_loss(), observe);
+}
+
 EvalResult Trainer::evaluate(nn::Module& model, data::DataLoader& loader, const LossFn& loss_fn) {
+  return evaluate_pass(model, loader, loss_fn, nullptr);
+}
+
+EvalResult Trainer::evaluate_pass(nn::Module& model, data::DataLoader& loader, const LossFn& loss_fn,
+                                  const BatchObserver& observe) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
@@ -206,6 +215,7 @@ EvalResult Trainer::evaluate(nn::Module& model, data::DataLoader& loader, const 
   int64_t n = 0;
   for (auto& batch : loader) {
     Tensor out = model.call(batch.data);
+    if (observe) observe(batch, out);
     const int64_t b = out.dim() == 0 ? 1 : out.size(0);
     if (loss_fn && batch.target.defined()) total += loss_fn(out, loss_target(out, batch.target)).item<double>() * double(b);
     if (batch.target.defined()) {

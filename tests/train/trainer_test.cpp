@@ -173,6 +173,17 @@ TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
   Tensor p = t.predict(run.model, *run.val);
   EXPECT_EQ(p.sizes(), Shape({64, 3}));
   EXPECT_NEAR(p.sum().item<double>(), 64.0, 1e-3);  // softmax rows
+  // evaluate with an observer: the same result, and every batch's output seen once, in order.
+  std::vector<Tensor> seen;
+  int64_t seen_targets = 0;
+  EvalResult ro = t.evaluate(run.model, *run.val, [&](const data::Batch& b, const Tensor& out) {
+    seen.push_back(out);
+    seen_targets += b.target.size(0);
+  });
+  EXPECT_EQ(ro.loss, r.loss);
+  EXPECT_EQ(ro.get("accuracy"), r.get("accuracy"));
+  EXPECT_EQ(seen_targets, 64);
+  EXPECT_TRUE(allclose(nn::functional::softmax(cat(seen, 0), 1), p, 1e-6, 1e-6));
 }
 
 TEST(Trainer, MetricsLogWritesCsvAndJsonLines) {

@@ -137,6 +137,14 @@ class Trainer {
   /// mode without gradients. The loader restarts at its epoch 0 (same batches every time).
   EvalResult evaluate(nn::Module& model, data::DataLoader& loader);
   EvalResult evaluate(nn::Module& model, data::DataLoader& loader, const LossFn& loss_fn);
+  /// evaluate, calling observe(batch, output) for every batch of the same pass (outputs as the
+  /// model returns them), e.g. to keep predictions for a report without a second pass.
+  using BatchObserver = std::function<void(const data::Batch&, const Tensor&)>;
+  EvalResult evaluate(nn::Module& model, data::DataLoader& loader, const BatchObserver& observe);
+  template <typename H, typename = decltype(std::declval<H>().ptr())>
+  EvalResult evaluate(const H& model, data::DataLoader& loader, const BatchObserver& observe) {
+    return evaluate(*model.ptr(), loader, observe);
+  }
   template <typename H, typename = decltype(std::declval<H>().ptr())>
   EvalResult evaluate(const H& model, data::DataLoader& loader) { return evaluate(*model.ptr(), loader); }
 
@@ -190,6 +198,8 @@ class Trainer {
  private:
   void load_checkpoint(const std::string& path);
   std::vector<MetricPtr> make_metrics() const;
+  EvalResult evaluate_pass(nn::Module& model, data::DataLoader& loader, const LossFn& loss_fn,
+                           const BatchObserver& observe);
 
   TrainerOptions options_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
