@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "descent/core/options.h"
 #include "descent/descent.h"
 
 using namespace descent;
@@ -394,4 +395,30 @@ TEST(AutogradErrors, BackwardWithoutGraph) {
   EXPECT_ERROR(({"does not require grad"}), y.backward());
   EXPECT_ERROR(({"does not require grad"}), ones({2}).retain_grad());
   EXPECT_ERROR(({"leaf"}), (x * 2).requires_grad_(false));
+}
+
+namespace {
+struct DemoOptions {
+  DESCENT_ARG_CHECKED(DemoOptions, int64_t, size, v >= 1, ">= 1") = 4;
+  DESCENT_ARG_CHECKED(DemoOptions, double, rate, v > 0 && v <= 1, "in (0, 1]") = 0.5;
+  DESCENT_ARG(DemoOptions, std::string, name) = "demo";
+};
+}  // namespace
+
+TEST(OptionsMacros, SettersChainCheckAndNameTheRule) {
+  DemoOptions o;
+  EXPECT_EQ(o.size_, 4);
+  EXPECT_EQ(o.name_, "demo");
+  o.size(7).rate(1.0).name("x");
+  EXPECT_EQ(o.size_, 7);
+  EXPECT_EQ(o.rate_, 1.0);
+  EXPECT_EQ(o.name_, "x");
+  try {
+    o.rate(1.5);
+    FAIL() << "no error";
+  } catch (const descent::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("DemoOptions: rate must be in (0, 1], got 1.5"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(o.rate_, 1.0);  // unchanged by the rejected value
+  EXPECT_THROW(o.size(0), descent::Error);
 }

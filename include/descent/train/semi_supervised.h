@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "descent/core/options.h"
 #include "descent/data/dataset.h"
 #include "descent/nn/module.h"
 #include "descent/optim/optimizer.h"
@@ -62,75 +63,55 @@ using RoundSetup = std::function<void(Trainer& trainer, optim::Optimizer& optimi
 struct PseudoLabelOptions {
   /// Minimum predicted probability of the predicted class for a pseudo-label, in (0, 1]
   /// (binary: max(p, 1 - p)). Default 0.95.
-  PseudoLabelOptions& threshold(double v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, double, threshold, v > 0 && v <= 1, "in (0, 1]") = 0.95;
   /// Pseudo-labelling rounds after the supervised round 0 (>= 0; 0 is supervised only). Default 3.
-  PseudoLabelOptions& rounds(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, rounds, v >= 0, ">= 0") = 3;
   /// Training epochs in every round (>= 1). Default 10.
-  PseudoLabelOptions& epochs(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, epochs, v >= 1, ">= 1") = 10;
   /// Training epochs of round 0 only (>= 1); 0 (default) uses epochs().
-  PseudoLabelOptions& initial_epochs(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, initial_epochs, v >= 0, ">= 0") = 0;
   /// Start every round from the initial weights (true, default: avoids confirmation bias) or
   /// continue training the previous round's model (false). The optimizer is always new.
-  PseudoLabelOptions& reinit(bool v) { reinit_ = v; return *this; }
+  DESCENT_ARG(PseudoLabelOptions, bool, reinit) = true;
   /// At most this many pseudo-labels per predicted class, the most confident first (>= 1);
   /// 0 (default) keeps all above the threshold.
-  PseudoLabelOptions& max_per_class(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, max_per_class, v >= 0, ">= 0") = 0;
   /// Keep the same number of pseudo-labels in every class: the smallest class count above the
   /// threshold (after max_per_class), the most confident first; a class without any gives none
   /// of that class and does not limit the others. Counters the drift of self-training towards
   /// the classes the model already favours. Default false.
-  PseudoLabelOptions& balance_classes(bool v) { balance_classes_ = v; return *this; }
+  DESCENT_ARG(PseudoLabelOptions, bool, balance_classes) = false;
   /// Weight lambda of the consistency term (>= 0; 0, the default, turns it off).
-  PseudoLabelOptions& consistency_weight(double v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, double, consistency_weight, v >= 0 && std::isfinite(v), ">= 0") = 0;
   /// Repeat the labelled samples in each round's training set so that they make up at least this
   /// share of it (in [0, 1); default 0: each once). Keeps the true labels from being drowned by
   /// thousands of pseudo-labels whose errors are systematic.
-  PseudoLabelOptions& labelled_share(double v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, double, labelled_share, v >= 0 && v < 1, "in [0, 1)") = 0;
   /// Consistency weight ramps up linearly from 0 over this many epochs of each round (>= 0;
   /// default 0: full weight at once).
-  PseudoLabelOptions& consistency_rampup(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, consistency_rampup, v >= 0, ">= 0") = 0;
   /// The augmentation of one unlabelled sample for the consistency term, e.g. data::RandomCrop or
   /// data::RandomRotation; by default random_shift_noise(max_shift, noise_std) below.
-  PseudoLabelOptions& augment(data::TensorTransform v) { augment_ = std::move(v); return *this; }
+  DESCENT_ARG(PseudoLabelOptions, data::TensorTransform, augment);
   /// Largest shift in pixels of the default augmentation (>= 0; images [C, H, W] or [H, W]). Default 2.
-  PseudoLabelOptions& max_shift(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, max_shift, v >= 0, ">= 0") = 2;
   /// Standard deviation of the Gaussian noise of the default augmentation (>= 0). Default 0.1.
-  PseudoLabelOptions& noise_std(double v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, double, noise_std, v >= 0 && std::isfinite(v), ">= 0") = 0.1;
   /// An augmentation applied to every training sample, labelled and pseudo-labelled, in every
   /// round including round 0 (so a supervised run with rounds(0) gets the same), e.g.
   /// random_shift_noise(2, 0.1): a student trained on noised inputs generalises beyond its
   /// teacher's pseudo-labels (Noisy Student, Xie et al. 2020). Default none.
-  PseudoLabelOptions& train_augment(data::TensorTransform v) { train_augment_ = std::move(v); return *this; }
+  DESCENT_ARG(PseudoLabelOptions, data::TensorTransform, train_augment);
   /// Training batch size (>= 1). Default 128.
-  PseudoLabelOptions& batch_size(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, batch_size, v >= 1, ">= 1") = 128;
   /// Unlabelled samples per step for the consistency term (>= 1); 0 (default) uses batch_size.
-  PseudoLabelOptions& unlabelled_batch_size(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, unlabelled_batch_size, v >= 0, ">= 0") = 0;
   /// Batch size for predicting the unlabelled part (>= 1). Default 1000.
-  PseudoLabelOptions& predict_batch_size(int64_t v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, predict_batch_size, v >= 1, ">= 1") = 1000;
   /// DataLoader worker threads (>= 0). Default 0.
-  PseudoLabelOptions& num_workers(int v);
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int, num_workers, v >= 0, ">= 0") = 0;
   /// Seed of the loaders' shuffling and augmentations (the model's initial weights are the caller's).
-  PseudoLabelOptions& seed(uint64_t v) { seed_ = v; return *this; }
-
-  double threshold_ = 0.95;
-  int64_t rounds_ = 3;
-  int64_t epochs_ = 10;
-  int64_t initial_epochs_ = 0;
-  bool reinit_ = true;
-  int64_t max_per_class_ = 0;
-  bool balance_classes_ = false;
-  double labelled_share_ = 0;
-  double consistency_weight_ = 0;
-  int64_t consistency_rampup_ = 0;
-  data::TensorTransform augment_;
-  data::TensorTransform train_augment_;
-  int64_t max_shift_ = 2;
-  double noise_std_ = 0.1;
-  int64_t batch_size_ = 128;
-  int64_t unlabelled_batch_size_ = 0;
-  int64_t predict_batch_size_ = 1000;
-  int num_workers_ = 0;
-  uint64_t seed_ = 0;
+  DESCENT_ARG(PseudoLabelOptions, uint64_t, seed) = 0;
 };
 
 /// The default augmentation: moves an image ([C, H, W] or [H, W]) by a random whole number of
