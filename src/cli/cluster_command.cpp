@@ -536,7 +536,7 @@ int cluster_command(const ClusterArgs& args) {
   io::atomic_write((run / "config.toml").string(), to_toml(config));
   io::atomic_write((run / "metrics.json").string(), metrics.dump(2) + "\n");
   {
-    nn::OrderedDict<Tensor> t;
+    OrderedDict<Tensor> t;
     t.insert("centers", centers.contiguous());
     io::save_safetensors((run / "centers.safetensors").string(), t,
                          {{"method", cs.method}, {"features", feature_desc}, {"split", cs.split}});

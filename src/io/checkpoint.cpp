@@ -35,7 +35,7 @@ const char* kMetaKey = "descent.state";
 
 }  // namespace
 
-std::string scalar_state_to_json(const optim::ScalarState& state) {
+std::string scalar_state_to_json(const ScalarState& state) {
   json j;
   j["scalars"] = json::object();
   for (auto& [k, v] : state.scalars) j["scalars"][k] = encode(v);
@@ -43,7 +43,7 @@ std::string scalar_state_to_json(const optim::ScalarState& state) {
   return j.dump(1);
 }
 
-optim::ScalarState scalar_state_from_json(const std::string& text, const std::string& source) {
+ScalarState scalar_state_from_json(const std::string& text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
@@ -52,7 +52,7 @@ optim::ScalarState scalar_state_from_json(const std::string& text, const std::st
   }
   DESCENT_CHECK(j.is_object() && j.contains("scalars") && j["scalars"].is_object(), source,
                 ": state JSON needs a \"scalars\" object");
-  optim::ScalarState s;
+  ScalarState s;
   for (auto it = j["scalars"].begin(); it != j["scalars"].end(); ++it)
     s.scalars[it.key()] = decode(it.value(), it.key(), source);
   if (j.contains("strings")) {
@@ -65,11 +65,11 @@ optim::ScalarState scalar_state_from_json(const std::string& text, const std::st
   return s;
 }
 
-void save_scalar_state(const optim::ScalarState& state, const std::string& path) {
+void save_scalar_state(const ScalarState& state, const std::string& path) {
   atomic_write(path, scalar_state_to_json(state));
 }
 
-optim::ScalarState load_scalar_state(const std::string& path) {
+ScalarState load_scalar_state(const std::string& path) {
   std::ifstream f(path);
   DESCENT_CHECK(f.good(), path, ": cannot open for reading");
   std::stringstream ss;
@@ -87,7 +87,7 @@ void load_optimizer(optim::Optimizer& optimizer, const std::string& path) {
   auto it = d.metadata.find(kMetaKey);
   DESCENT_CHECK(it != d.metadata.end(), path, ": not an optimizer state file (no '", kMetaKey, "' metadata)");
   optim::OptimizerState st;
-  static_cast<optim::ScalarState&>(st) = scalar_state_from_json(it->second, path);
+  static_cast<ScalarState&>(st) = scalar_state_from_json(it->second, path);
   st.tensors = std::move(d.tensors);
   try {
     optimizer.load_state_dict(st);

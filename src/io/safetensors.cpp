@@ -49,7 +49,7 @@ static_assert(std::endian::native == std::endian::little, "descent's safetensors
 
 }  // namespace
 
-std::string serialize_safetensors(const nn::OrderedDict<Tensor>& tensors,
+std::string serialize_safetensors(const OrderedDict<Tensor>& tensors,
                                   const std::map<std::string, std::string>& metadata) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -76,7 +76,7 @@ std::string serialize_safetensors(const nn::OrderedDict<Tensor>& tensors,
   return out;
 }
 
-void save_safetensors(const std::string& path, const nn::OrderedDict<Tensor>& tensors,
+void save_safetensors(const std::string& path, const OrderedDict<Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   atomic_write(path, serialize_safetensors(tensors, metadata));
 }

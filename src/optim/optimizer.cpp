@@ -9,18 +9,6 @@
 
 namespace descent::optim {
 
-double ScalarState::scalar(const std::string& key) const {
-  auto it = scalars.find(key);
-  DESCENT_CHECK(it != scalars.end(), "state_dict: missing scalar '", key, "'");
-  return it->second;
-}
-
-const std::string& ScalarState::string(const std::string& key) const {
-  auto it = strings.find(key);
-  DESCENT_CHECK(it != strings.end(), "state_dict: missing string '", key, "'");
-  return it->second;
-}
-
 double OptimizerOptions::get_momentum() const {
   DESCENT_FAIL("these optimizer options have no momentum");
 }

@@ -64,14 +64,14 @@ void EarlyStopping::on_fit_end(Trainer& t) {
   if (options_.restore_best_weights_ && !best_weights_.empty()) t.model().load_state_dict(best_weights_);
 }
 
-optim::ScalarState EarlyStopping::state() const {
-  optim::ScalarState s;
+ScalarState EarlyStopping::state() const {
+  ScalarState s;
   s.scalars = {{"best", best_}, {"best_epoch", double(best_epoch_)}, {"wait", double(wait_)},
                {"stopped_epoch", double(stopped_epoch_)}};
   return s;
 }
 
-void EarlyStopping::load_state(const optim::ScalarState& s) {
+void EarlyStopping::load_state(const ScalarState& s) {
   best_ = s.scalar("best");
   best_epoch_ = int64_t(s.scalar("best_epoch"));
   wait_ = int64_t(s.scalar("wait"));
@@ -105,11 +105,11 @@ void LRSchedulerCallback::on_epoch_end(Trainer&, const EpochLog& log) {
     scheduler_->step();
 }
 
-optim::ScalarState LRSchedulerCallback::state() const {
+ScalarState LRSchedulerCallback::state() const {
   return scheduler_ ? scheduler_->state_dict() : plateau_->state_dict();
 }
 
-void LRSchedulerCallback::load_state(const optim::ScalarState& s) {
+void LRSchedulerCallback::load_state(const ScalarState& s) {
   if (scheduler_)
     scheduler_->load_state_dict(s);
   else
@@ -152,13 +152,13 @@ void ModelCheckpoint::on_epoch_commit(Trainer& t, const EpochLog& log) {
   t.save_checkpoint(last_path());
 }
 
-optim::ScalarState ModelCheckpoint::state() const {
-  optim::ScalarState s;
+ScalarState ModelCheckpoint::state() const {
+  ScalarState s;
   s.scalars = {{"best", best_}, {"best_epoch", double(best_epoch_)}};
   return s;
 }
 
-void ModelCheckpoint::load_state(const optim::ScalarState& s) {
+void ModelCheckpoint::load_state(const ScalarState& s) {
   best_ = s.scalar("best");
   best_epoch_ = int64_t(s.scalar("best_epoch"));
 }

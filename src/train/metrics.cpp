@@ -260,84 +260,84 @@ MetricValues R2::compute() const {
 namespace descent::train {
 
 namespace {
-optim::ScalarState scalars(std::initializer_list<std::pair<const std::string, double>> kv) {
-  optim::ScalarState s;
+ScalarState scalars(std::initializer_list<std::pair<const std::string, double>> kv) {
+  ScalarState s;
   s.scalars = kv;
   return s;
 }
-void put_vector(optim::ScalarState& s, const std::string& name, const std::vector<double>& v) {
+void put_vector(ScalarState& s, const std::string& name, const std::vector<double>& v) {
   s.scalars[name + ".size"] = double(v.size());
   for (size_t i = 0; i < v.size(); ++i) s.scalars[name + "." + std::to_string(i)] = v[i];
 }
-std::vector<double> get_vector(const optim::ScalarState& s, const std::string& name) {
+std::vector<double> get_vector(const ScalarState& s, const std::string& name) {
   std::vector<double> v(static_cast<size_t>(s.scalar(name + ".size")));
   for (size_t i = 0; i < v.size(); ++i) v[i] = s.scalar(name + "." + std::to_string(i));
   return v;
 }
 }  // namespace
 
-optim::ScalarState Accuracy::state() const { return scalars({{"correct", double(correct_)}, {"total", double(total_)}}); }
-void Accuracy::load_state(const optim::ScalarState& s) {
+ScalarState Accuracy::state() const { return scalars({{"correct", double(correct_)}, {"total", double(total_)}}); }
+void Accuracy::load_state(const ScalarState& s) {
   correct_ = int64_t(s.scalar("correct"));
   total_ = int64_t(s.scalar("total"));
 }
 
-optim::ScalarState TopKAccuracy::state() const {
+ScalarState TopKAccuracy::state() const {
   return scalars({{"correct", double(correct_)}, {"total", double(total_)}});
 }
-void TopKAccuracy::load_state(const optim::ScalarState& s) {
+void TopKAccuracy::load_state(const ScalarState& s) {
   correct_ = int64_t(s.scalar("correct"));
   total_ = int64_t(s.scalar("total"));
 }
 
-optim::ScalarState ConfusionMatrix::state() const {
-  optim::ScalarState s;
+ScalarState ConfusionMatrix::state() const {
+  ScalarState s;
   put_vector(s, "counts", std::vector<double>(counts_.begin(), counts_.end()));
   return s;
 }
-void ConfusionMatrix::load_state(const optim::ScalarState& s) {
+void ConfusionMatrix::load_state(const ScalarState& s) {
   auto v = get_vector(s, "counts");
   DESCENT_CHECK(v.size() == counts_.size(), "ConfusionMatrix::load_state: ", v.size(), " counts for ", k_, " classes");
   for (size_t i = 0; i < v.size(); ++i) counts_[i] = int64_t(v[i]);
 }
 
-optim::ScalarState PrecisionRecallF1::state() const { return cm_.state(); }
-void PrecisionRecallF1::load_state(const optim::ScalarState& s) { cm_.load_state(s); }
+ScalarState PrecisionRecallF1::state() const { return cm_.state(); }
+void PrecisionRecallF1::load_state(const ScalarState& s) { cm_.load_state(s); }
 
-optim::ScalarState BinaryROCAUC::state() const {
-  optim::ScalarState s;
+ScalarState BinaryROCAUC::state() const {
+  ScalarState s;
   put_vector(s, "scores", scores_);
   put_vector(s, "labels", std::vector<double>(labels_.begin(), labels_.end()));
   return s;
 }
-void BinaryROCAUC::load_state(const optim::ScalarState& s) {
+void BinaryROCAUC::load_state(const ScalarState& s) {
   scores_ = get_vector(s, "scores");
   auto l = get_vector(s, "labels");
   labels_.assign(l.begin(), l.end());
   DESCENT_CHECK(scores_.size() == labels_.size(), "BinaryROCAUC::load_state: scores and labels differ in count");
 }
 
-optim::ScalarState MAE::state() const { return scalars({{"sum", sum_}, {"n", double(n_)}}); }
-void MAE::load_state(const optim::ScalarState& s) {
+ScalarState MAE::state() const { return scalars({{"sum", sum_}, {"n", double(n_)}}); }
+void MAE::load_state(const ScalarState& s) {
   sum_ = s.scalar("sum");
   n_ = int64_t(s.scalar("n"));
 }
 
-optim::ScalarState RMSE::state() const { return scalars({{"sum", sum_}, {"n", double(n_)}}); }
-void RMSE::load_state(const optim::ScalarState& s) {
+ScalarState RMSE::state() const { return scalars({{"sum", sum_}, {"n", double(n_)}}); }
+void RMSE::load_state(const ScalarState& s) {
   sum_ = s.scalar("sum");
   n_ = int64_t(s.scalar("n"));
 }
 
-optim::ScalarState R2::state() const {
-  optim::ScalarState s;
+ScalarState R2::state() const {
+  ScalarState s;
   s.scalars["n"] = double(n_);
   put_vector(s, "sum_y", sum_y_);
   put_vector(s, "sum_y2", sum_y2_);
   put_vector(s, "sum_res", sum_res_);
   return s;
 }
-void R2::load_state(const optim::ScalarState& s) {
+void R2::load_state(const ScalarState& s) {
   n_ = int64_t(s.scalar("n"));
   sum_y_ = get_vector(s, "sum_y");
   sum_y2_ = get_vector(s, "sum_y2");

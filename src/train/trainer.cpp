@@ -348,7 +348,7 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
 
 void Trainer::save_checkpoint(const std::string& path) const {
   DESCENT_CHECK(model_ && optimizer_ && train_loader_, "Trainer::save_checkpoint: only during fit");
-  nn::OrderedDict<Tensor> tensors;
+  OrderedDict<Tensor> tensors;
   for (auto& [k, v] : model_->state_dict()) tensors.insert("model." + k, v);
   optim::OptimizerState os = optimizer_->state_dict();
   for (auto& [k, v] : os.tensors) tensors.insert("optimizer." + k, v);
@@ -391,7 +391,7 @@ void Trainer::load_checkpoint(const std::string& path) {
                   meta.at("steps_per_epoch").get<int64_t>(), " steps per epoch, the training loader ", steps_per_epoch_);
     nn::StateDict model_sd;
     optim::OptimizerState os;
-    std::map<std::string, nn::OrderedDict<Tensor>> cb_tensors;
+    std::map<std::string, OrderedDict<Tensor>> cb_tensors;
     for (auto& [k, v] : d.tensors) {
       if (k.rfind("model.", 0) == 0) {
         model_sd.insert(k.substr(6), v);
@@ -413,7 +413,7 @@ void Trainer::load_checkpoint(const std::string& path) {
       }
     }
     model_->load_state_dict(model_sd, /*strict=*/true);
-    optim::ScalarState oscalars = io::scalar_state_from_json(meta.at("optimizer").get<std::string>(), path);
+    ScalarState oscalars = io::scalar_state_from_json(meta.at("optimizer").get<std::string>(), path);
     os.scalars = std::move(oscalars.scalars);
     os.strings = std::move(oscalars.strings);
     optimizer_->load_state_dict(os);

@@ -11,13 +11,13 @@
 namespace descent::io {
 
 /// JSON text {"scalars": {...}, "strings": {...}} of a ScalarState (exact doubles; "inf", "-inf", "nan").
-std::string scalar_state_to_json(const optim::ScalarState& state);
+std::string scalar_state_to_json(const ScalarState& state);
 /// Parses what scalar_state_to_json wrote; errors name `source` and the bad key.
-optim::ScalarState scalar_state_from_json(const std::string& text, const std::string& source = "<memory>");
+ScalarState scalar_state_from_json(const std::string& text, const std::string& source = "<memory>");
 
 /// Writes a scheduler's (or any) ScalarState as JSON, atomically.
-void save_scalar_state(const optim::ScalarState& state, const std::string& path);
-optim::ScalarState load_scalar_state(const std::string& path);
+void save_scalar_state(const ScalarState& state, const std::string& path);
+ScalarState load_scalar_state(const std::string& path);
 
 /// Writes optimizer.state_dict() to a safetensors file (tensors + scalars in the metadata).
 void save_optimizer(const optim::Optimizer& optimizer, const std::string& path);

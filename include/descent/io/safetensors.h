@@ -10,22 +10,22 @@
 
 #include "descent/core/tensor.h"
 #include "descent/nn/module.h"
-#include "descent/nn/ordered_dict.h"
+#include "descent/core/ordered_dict.h"
 
 namespace descent::io {
 
 /// Tensors by name (file order) and the string metadata of a safetensors file.
 struct SafetensorsData {
-  nn::OrderedDict<Tensor> tensors;
+  OrderedDict<Tensor> tensors;
   std::map<std::string, std::string> metadata;
 };
 
 /// Writes tensors (any dtype, any strides: stored row-major) and metadata to path, atomically:
 /// a temporary file in the same folder is written, flushed, synced and renamed over path.
-void save_safetensors(const std::string& path, const nn::OrderedDict<Tensor>& tensors,
+void save_safetensors(const std::string& path, const OrderedDict<Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 /// The bytes save_safetensors would write.
-std::string serialize_safetensors(const nn::OrderedDict<Tensor>& tensors,
+std::string serialize_safetensors(const OrderedDict<Tensor>& tensors,
                                   const std::map<std::string, std::string>& metadata = {});
 
 /// Reads and validates a safetensors file; any defect (truncation, header length beyond the file

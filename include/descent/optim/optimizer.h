@@ -13,23 +13,14 @@
 #include <vector>
 
 #include "descent/core/tensor.h"
-#include "descent/nn/ordered_dict.h"
+#include "descent/core/ordered_dict.h"
+#include "descent/core/scalar_state.h"
 
 namespace descent::optim {
 
-/// Named numbers and strings, all JSON-able: what a scheduler's state_dict holds, and the
-/// non-tensor part of an optimizer's. Keys are flat dotted names ("param_groups.0.lr").
-/// Values may be +-inf (ReduceLROnPlateau's initial best): writers must encode them.
-struct ScalarState {
-  std::map<std::string, double> scalars;
-  std::map<std::string, std::string> strings;
-
-  /// The scalar under key; throws descent::Error naming the key when absent.
-  double scalar(const std::string& key) const;
-  /// The string under key; throws descent::Error naming the key when absent.
-  const std::string& string(const std::string& key) const;
-  bool has_scalar(const std::string& key) const { return scalars.count(key) > 0; }
-};
+/// Named numbers and strings (core's ScalarState): a scheduler's state_dict, and the non-tensor
+/// part of an optimizer's.
+using descent::ScalarState;
 
 /// An optimizer's state_dict: scalars and strings (ScalarState) plus tensors by name, so that the
 /// io layer can write the tensors to safetensors and the rest to JSON metadata. Key scheme:
@@ -41,7 +32,7 @@ struct ScalarState {
 ///   scalars["state.<i>.step"]                 i = parameter index over all groups, in order
 ///   tensors["state.<i>.<buffer>"]             exp_avg, momentum_buffer, ...
 struct OptimizerState : ScalarState {
-  nn::OrderedDict<Tensor> tensors;
+  OrderedDict<Tensor> tensors;
 };
 
 /// The options of one parameter group. Each optimizer derives its own (SGDOptions, ...) with

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "descent/nn/ordered_dict.h"
+#include "descent/core/ordered_dict.h"
 #include "descent/optim/schedulers/lr_scheduler.h"
 #include "descent/optim/schedulers/reduce_lr_on_plateau.h"
 #include "descent/train/trainer.h"
@@ -34,11 +34,11 @@ class Callback {
   virtual void on_epoch_commit(Trainer&, const EpochLog&) {}
   virtual void on_fit_end(Trainer&) {}
   /// Numbers and strings to checkpoint.
-  virtual optim::ScalarState state() const { return {}; }
-  virtual void load_state(const optim::ScalarState&) {}
+  virtual ScalarState state() const { return {}; }
+  virtual void load_state(const ScalarState&) {}
   /// Tensors to checkpoint.
-  virtual nn::OrderedDict<Tensor> state_tensors() const { return {}; }
-  virtual void load_state_tensors(const nn::OrderedDict<Tensor>&) {}
+  virtual OrderedDict<Tensor> state_tensors() const { return {}; }
+  virtual void load_state_tensors(const OrderedDict<Tensor>&) {}
 };
 
 /// A callback made of functions, for quick hooks and tests.
@@ -89,10 +89,10 @@ class EarlyStopping : public Callback {
   void on_fit_begin(Trainer& t) override;
   void on_epoch_end(Trainer& t, const EpochLog& log) override;
   void on_fit_end(Trainer& t) override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
-  nn::OrderedDict<Tensor> state_tensors() const override { return best_weights_; }
-  void load_state_tensors(const nn::OrderedDict<Tensor>& t) override { best_weights_ = t; }
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
+  OrderedDict<Tensor> state_tensors() const override { return best_weights_; }
+  void load_state_tensors(const OrderedDict<Tensor>& t) override { best_weights_ = t; }
   double best() const { return best_; }
   /// 1-based epoch of the best value (0 before any).
   int64_t best_epoch() const { return best_epoch_; }
@@ -104,7 +104,7 @@ class EarlyStopping : public Callback {
   EarlyStoppingOptions options_;
   double best_;
   int64_t best_epoch_ = 0, wait_ = 0, stopped_epoch_ = 0;
-  nn::OrderedDict<Tensor> best_weights_;
+  OrderedDict<Tensor> best_weights_;
 };
 
 /// When an LR scheduler steps.
@@ -125,8 +125,8 @@ class LRSchedulerCallback : public Callback {
   void on_fit_begin(Trainer& t) override;
   void on_batch_end(Trainer& t) override;
   void on_epoch_end(Trainer& t, const EpochLog& log) override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   std::shared_ptr<optim::LRScheduler> scheduler_;
@@ -159,8 +159,8 @@ class ModelCheckpoint : public Callback {
   void on_fit_begin(Trainer& t) override;
   void on_batch_commit(Trainer& t) override;
   void on_epoch_commit(Trainer& t, const EpochLog& log) override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
   std::string last_path() const;
   std::string best_path() const;
   double best() const { return best_; }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "descent/core/tensor.h"
-#include "descent/optim/optimizer.h"
+#include "descent/core/scalar_state.h"
 
 namespace descent::train {
 
@@ -31,9 +31,9 @@ class Metric {
   /// The scalar results so far (NaN where undefined, e.g. no samples yet).
   virtual MetricValues compute() const = 0;
   /// The accumulated counts/sums, for checkpoints taken in the middle of an epoch.
-  virtual optim::ScalarState state() const = 0;
+  virtual ScalarState state() const = 0;
   /// Restores what state() returned (after reset()).
-  virtual void load_state(const optim::ScalarState& s) = 0;
+  virtual void load_state(const ScalarState& s) = 0;
 };
 using MetricPtr = std::shared_ptr<Metric>;
 
@@ -45,8 +45,8 @@ class Accuracy : public Metric {
   void reset() override { correct_ = total_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   double threshold_;
@@ -62,8 +62,8 @@ class TopKAccuracy : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// "top<k>_accuracy".
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   int64_t k_;
@@ -78,8 +78,8 @@ class ConfusionMatrix : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// No scalars (the matrix is in matrix()).
   MetricValues compute() const override { return {}; }
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
   int64_t num_classes() const { return k_; }
   /// Row-major K*K counts.
   const std::vector<int64_t>& counts() const { return counts_; }
@@ -103,8 +103,8 @@ class PrecisionRecallF1 : public Metric {
   void update(const Tensor& output, const Tensor& target) override { cm_.update(output, target); }
   /// "precision", "recall", "f1" (macro).
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
   std::vector<double> precision_per_class() const;
   std::vector<double> recall_per_class() const;
   std::vector<double> f1_per_class() const;
@@ -124,8 +124,8 @@ class BinaryROCAUC : public Metric {
   void update(const Tensor& output, const Tensor& target) override;
   /// "roc_auc".
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   std::vector<double> scores_;
@@ -138,8 +138,8 @@ class MAE : public Metric {
   void reset() override { sum_ = 0; n_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   double sum_ = 0;
@@ -152,8 +152,8 @@ class RMSE : public Metric {
   void reset() override { sum_ = 0; n_ = 0; }
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   double sum_ = 0;
@@ -168,8 +168,8 @@ class R2 : public Metric {
   void reset() override;
   void update(const Tensor& output, const Tensor& target) override;
   MetricValues compute() const override;
-  optim::ScalarState state() const override;
-  void load_state(const optim::ScalarState& s) override;
+  ScalarState state() const override;
+  void load_state(const ScalarState& s) override;
 
  private:
   int64_t n_ = 0;
