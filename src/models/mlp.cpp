@@ -1,5 +1,6 @@
 #include "descent/models/mlp.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "descent/nn/modules/activation.h"
@@ -8,36 +9,25 @@
 #include "descent/nn/modules/linear.h"
 
 namespace descent::models {
-namespace {
-
-std::shared_ptr<nn::Module> make_activation(const std::string& name) {
-  if (name == "relu") return nn::ReLU().ptr();
-  if (name == "gelu") return nn::GELU().ptr();
-  if (name == "tanh") return nn::Tanh().ptr();
-  if (name == "sigmoid") return nn::Sigmoid().ptr();
-  if (name == "leaky_relu") return nn::LeakyReLU().ptr();
-  if (name == "silu") return nn::SiLU().ptr();
-  DESCENT_FAIL("MLP: unknown activation '", name, "'; one of ", mlp_activation_names());
-}
-
-}  // namespace
-
-const char* mlp_activation_names() { return "relu, gelu, tanh, sigmoid, leaky_relu, silu"; }
-
 MLPImpl::MLPImpl(const MLPOptions& o) : nn::Module("MLP"), options(o) {
   DESCENT_CHECK(o.in_features_ > 0, "MLP: in_features must be positive, got ", o.in_features_);
   DESCENT_CHECK(o.out_features_ > 0, "MLP: out_features must be positive, got ", o.out_features_);
   for (size_t i = 0; i < o.hidden_.size(); ++i)
     DESCENT_CHECK(o.hidden_[i] > 0, "MLP: hidden[", i, "] must be positive, got ", o.hidden_[i]);
   DESCENT_CHECK(o.dropout_ >= 0.0 && o.dropout_ < 1.0, "MLP: dropout must be in [0, 1), got ", o.dropout_);
-  make_activation(o.activation_);  // validates the name before anything is built
+  const auto& names = nn::activation_names();
+  if (std::find(names.begin(), names.end(), o.activation_) == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    DESCENT_FAIL("MLP: unknown activation '", o.activation_, "'; one of ", all);
+  }
   layers = register_module("layers", nn::Sequential());
   layers->push_back(nn::Flatten());
   int64_t d = o.in_features_;
   for (int64_t h : o.hidden_) {
     layers->push_back(nn::Linear(d, h));
     if (o.batch_norm_) layers->push_back(nn::BatchNorm1d(h));
-    layers->push_back(make_activation(o.activation_));
+    layers->push_back(nn::make_activation(o.activation_));
     if (o.dropout_ > 0.0) layers->push_back(nn::Dropout(o.dropout_));
     d = h;
   }

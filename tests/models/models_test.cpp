@@ -123,11 +123,11 @@ TEST(MLP, ShapesParamsAndPrint) {
 }
 
 TEST(MLP, EveryActivation) {
-  for (const char* a : {"relu", "gelu", "tanh", "sigmoid", "leaky_relu", "silu"}) {
+  for (const std::string& a : nn::activation_names()) {
     MLP m(MLPOptions(6, 2).hidden({4}).activation(a));
     EXPECT_EQ(m(randn({2, 6})).sizes(), Shape({2, 2})) << a;
   }
-  EXPECT_ERROR_MENTIONS(MLP(MLPOptions(6, 2).activation("relu6")), "one of relu, gelu");
+  EXPECT_ERROR_MENTIONS(MLP(MLPOptions(6, 2).activation("relu7")), "one of relu, relu6, leaky_relu");
   EXPECT_ERROR_MENTIONS(MLP(MLPOptions(6, 2).dropout(1.0)), "dropout");
   EXPECT_ERROR_MENTIONS(MLP(MLPOptions(6, 2).hidden({4, 0})), "hidden[1]");
   EXPECT_ERROR_MENTIONS(MLP(MLPOptions(0, 2)), "in_features");

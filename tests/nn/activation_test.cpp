@@ -2,6 +2,7 @@
 // gradients), modules, dropout train/eval behaviour and scaling, stability and error messages.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 
 #include "activation_loss_golden.h"
@@ -70,6 +71,25 @@ TEST(ActivationModules, MatchFunctional) {
   EXPECT_TRUE(equal(nn::Softsign()(x), F::softsign(x)));
   EXPECT_TRUE(equal(nn::Softmax(1)(x), F::softmax(x, 1)));
   EXPECT_TRUE(equal(nn::LogSoftmax(-1)(x), F::log_softmax(x, -1)));
+}
+
+TEST(ActivationModules, ByNameFromOneTable) {
+  manual_seed(4);
+  Tensor x = randn({2, 5}) * 3;
+  EXPECT_EQ(nn::activation_names().front(), "relu");
+  for (const std::string& name : nn::activation_names()) {
+    auto m = nn::make_activation(name);
+    // The name is the module's type in snake_case: "leaky_relu" -> "LeakyReLU".
+    std::string squashed;
+    for (char c : name)
+      if (c != '_') squashed += c;
+    std::string type;
+    for (char c : m->type_name()) type += char(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(type, squashed) << name;
+    EXPECT_EQ(m->forward(x).sizes(), x.sizes()) << name;
+  }
+  EXPECT_TRUE(equal(nn::make_activation("gelu")->forward(x), F::gelu(x)));
+  EXPECT_ERROR_MENTIONS(nn::make_activation("relu7"), "unknown activation 'relu7'; one of relu, relu6");
 }
 
 TEST(ActivationModules, PReLUParameters) {

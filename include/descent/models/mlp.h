@@ -19,7 +19,7 @@ struct MLPOptions {
   MLPOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
   /// Widths of the hidden layers (default {256, 256}); empty: a single Linear (logistic/linear regression).
   MLPOptions& hidden(std::vector<int64_t> h) { hidden_ = std::move(h); return *this; }
-  /// One of relu (default), gelu, tanh, sigmoid, leaky_relu (slope 0.01), silu.
+  /// An activation by name, one of nn::activation_names() (default relu; leaky_relu has slope 0.01).
   MLPOptions& activation(std::string a) { activation_ = std::move(a); return *this; }
   /// Dropout probability after every hidden activation (default 0: no Dropout layers).
   MLPOptions& dropout(double p) { dropout_ = p; return *this; }
@@ -31,9 +31,6 @@ struct MLPOptions {
   double dropout_ = 0.0;
   bool batch_norm_ = false;
 };
-
-/// The activation names MLP accepts, for error messages: "relu, gelu, tanh, sigmoid, leaky_relu, silu".
-const char* mlp_activation_names();
 
 class MLPImpl : public nn::Module {
  public:

@@ -91,4 +91,52 @@ Tensor LogSoftmaxImpl::forward(const Tensor& x) { return F::log_softmax(x, dim);
 std::string LogSoftmaxImpl::extra_repr() const { return cat_repr("dim=", dim); }
 int64_t LogSoftmaxImpl::flops(const Shape&, const Shape& out) const { return 5 * shape_numel(out); }
 
+// ---- activations by name ------------------------------------------------------------------------
+
+namespace {
+using ActivationFactory = std::shared_ptr<Module> (*)();
+template <typename Holder>
+std::shared_ptr<Module> make_default() {
+  return Holder().ptr();
+}
+const std::vector<std::pair<std::string, ActivationFactory>>& activation_table() {
+  static const std::vector<std::pair<std::string, ActivationFactory>> table = {
+      {"relu", &make_default<ReLU>},
+      {"relu6", &make_default<ReLU6>},
+      {"leaky_relu", &make_default<LeakyReLU>},
+      {"prelu", &make_default<PReLU>},
+      {"elu", &make_default<ELU>},
+      {"selu", &make_default<SELU>},
+      {"gelu", &make_default<GELU>},
+      {"silu", &make_default<SiLU>},
+      {"mish", &make_default<Mish>},
+      {"sigmoid", &make_default<Sigmoid>},
+      {"tanh", &make_default<Tanh>},
+      {"hardtanh", &make_default<Hardtanh>},
+      {"hardsigmoid", &make_default<Hardsigmoid>},
+      {"hardswish", &make_default<Hardswish>},
+      {"softplus", &make_default<Softplus>},
+      {"softsign", &make_default<Softsign>},
+  };
+  return table;
+}
+}  // namespace
+
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, make] : activation_table()) n.push_back(name);
+    return n;
+  }();
+  return names;
+}
+
+std::shared_ptr<Module> make_activation(const std::string& name) {
+  for (const auto& [n, make] : activation_table())
+    if (n == name) return make();
+  std::string all;
+  for (const auto& n : activation_names()) all += (all.empty() ? "" : ", ") + n;
+  DESCENT_FAIL("unknown activation '", name, "'; one of ", all);
+}
+
 }  // namespace descent::nn

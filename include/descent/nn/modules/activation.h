@@ -1,7 +1,9 @@
 #pragma once
 // Activation layers: thin modules over nn::functional (and the relu/sigmoid/tanh tensor ops).
 // Only PReLU has parameters.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "descent/nn/module.h"
 
@@ -214,5 +216,13 @@ class LogSoftmaxImpl : public Module {
   int64_t dim;
 };
 DESCENT_MODULE(LogSoftmax);
+
+/// The element-wise activations by snake_case name ("relu", "leaky_relu", "gelu", ...), in one table
+/// that every place choosing an activation by name uses (models::MLP, the `descent` tool's layers
+/// and builtins). Softmax and LogSoftmax need a dim and are not in it.
+const std::vector<std::string>& activation_names();
+/// A new activation module by name, with default options; descent::Error listing the names when
+/// name is unknown.
+std::shared_ptr<Module> make_activation(const std::string& name);
 
 }  // namespace descent::nn
