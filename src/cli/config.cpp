@@ -1,6 +1,9 @@
 // Reading and validating the `descent` tool's TOML config; see config.h.
 #include "config.h"
 
+#include "catalog.h"
+#include "model_setup.h"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -393,10 +396,10 @@ ModelSettings read_model(Section s) {
   const bool has_builtin = s.has("builtin");
   toml::array* layers = s.table_array("layers");
   DESCENT_CONFIG_CHECK(has_builtin != (layers != nullptr), s.key_path("builtin"), ": give either model.builtin (",
-                       "mlp, cnn, resnet_small, text_embedding_bag, text_gru, audio_cnn, conv_autoencoder",
-                       ") or model.layers (a list of layers), not ", has_builtin ? "both" : "neither");
+                       join(builtin_models().names()), ") or model.layers (a list of layers), not ",
+                       has_builtin ? "both" : "neither");
   if (has_builtin) {
-    m.builtin = s.string("builtin", "");
+    m.builtin = s.choice("builtin", "", builtin_models().names());
     // The builtin's own keys are checked by the model builder, which knows each builtin's options.
     for (const auto& [k, v] : s.raw())
       if (k.str() != "builtin") {
@@ -456,31 +459,16 @@ Settings read_settings(toml::table& config, const std::string& source) {
 
   {
     Section s = top.table("loss");
-    const std::vector<std::string> cls = {"cross_entropy", "nll"}, bin = {"bce_with_logits"},
-                                   reg = {"mse", "l1", "huber", "smooth_l1"};
-    const auto& allowed = st.task == TaskKind::Regression ? reg : st.task == TaskKind::Binary ? bin : cls;
+    const std::vector<std::string> allowed = loss_names(st.task);
     st.loss.name = s.choice("name", allowed[0], allowed);
-    if (st.loss.name == "cross_entropy") st.loss.label_smoothing = s.number("label_smoothing", 0.0, 0.0, 1.0);
-    if (st.loss.name == "huber") st.loss.delta = s.number("delta", 1.0, 1e-12, 1e12);
-    if (st.loss.name == "smooth_l1") st.loss.beta = s.number("beta", 1.0, 0.0, 1e12);
+    losses().at(st.loss.name, s.key_path("name")).read(s, st.loss);
     s.finish();
   }
   {
     Section s = top.table("optimizer");
     auto& o = st.optimizer;
-    o.name = s.choice("name", "adam", {"sgd", "adam", "adamw", "rmsprop", "adagrad"});
-    const double def_lr = o.name == "sgd" ? 0.01 : o.name == "rmsprop" || o.name == "adagrad" ? 0.01 : 1e-3;
-    o.lr = s.number("lr", def_lr, 0.0, 1e3);
-    if (o.name == "sgd" || o.name == "rmsprop") o.momentum = s.number("momentum", 0.0, 0.0, 1.0);
-    if (o.name == "sgd") o.nesterov = s.boolean("nesterov", false);
-    if (o.name == "adam" || o.name == "adamw") {
-      o.betas = s.numbers("betas", {0.9, 0.999});
-      DESCENT_CONFIG_CHECK(o.betas.size() == 2 && o.betas[0] >= 0 && o.betas[0] < 1 && o.betas[1] >= 0 && o.betas[1] < 1,
-                           s.key_path("betas"), ": expected two numbers in [0, 1)");
-      o.amsgrad = s.boolean("amsgrad", false);
-    }
-    if (o.name != "sgd") o.eps = s.number("eps", o.name == "adagrad" ? 1e-10 : 1e-8, 0.0, 1.0);
-    if (o.name == "rmsprop") o.alpha = s.number("alpha", 0.99, 0.0, 1.0);
+    o.name = s.choice("name", "adam", optimizers().names());
+    optimizers().at(o.name, s.key_path("name")).read(s, o);
     if (s.has("weight_decay")) {
       DESCENT_CONFIG_CHECK(!top.raw().contains("weight_decay") || config["weight_decay"].value_or(0.0) == 0.0,
                            "optimizer.weight_decay: also given as the top-level weight_decay; give one of them");
@@ -493,28 +481,8 @@ Settings read_settings(toml::table& config, const std::string& source) {
   {
     Section s = top.table("scheduler");
     auto& c = st.scheduler;
-    c.name = s.choice("name", "none", {"none", "step", "multistep", "exponential", "cosine", "plateau", "onecycle"});
-    if (c.name == "step") {
-      c.step_size = s.integer("step_size", std::max<int64_t>(1, st.epochs / 3), 1, INT64_MAX);
-      c.gamma = s.number("gamma", 0.1, 0.0, 1.0);
-    } else if (c.name == "multistep") {
-      c.milestones = s.integers("milestones", {std::max<int64_t>(1, st.epochs / 2)}, 1, INT64_MAX);
-      c.gamma = s.number("gamma", 0.1, 0.0, 1.0);
-    } else if (c.name == "exponential") {
-      c.gamma = s.number("gamma", 0.9, 0.0, 1.0);
-    } else if (c.name == "cosine") {
-      c.t_max = s.integer("t_max", st.epochs, 1, INT64_MAX);
-      c.eta_min = s.number("eta_min", 0.0, 0.0, 1e3);
-    } else if (c.name == "plateau") {
-      c.factor = s.number("factor", 0.1, 0.0, 0.999999);
-      c.patience = s.integer("patience", 2, 0, INT64_MAX);
-      c.threshold = s.number("threshold", 1e-4, 0.0, 1e12);
-      c.cooldown = s.integer("cooldown", 0, 0, INT64_MAX);
-      c.min_lr = s.number("min_lr", 0.0, 0.0, 1e3);
-      c.monitor = s.string("monitor", "val_loss");
-    } else if (c.name == "onecycle") {
-      c.max_lr = s.number("max_lr", st.optimizer.lr * 10, 1e-12, 1e3);
-    }
+    c.name = s.choice("name", "none", schedulers().names());
+    schedulers().at(c.name, s.key_path("name")).read(s, c, st);
     s.finish();
   }
   {

@@ -6,12 +6,14 @@
 //   descent predict RUN_DIR INPUT... [--top K] [--json]
 //   descent info CONFIG.toml|RUN_DIR
 //   descent cluster CONFIG.toml [--set key=value ...] [--out DIR] [--quiet]
+//   descent list [optimizers|schedulers|losses|layers|builtins]
 //
 // Exit codes: 0 success, 1 runtime error (a bad data file, a failed write), 2 usage or config error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "catalog.h"
 #include "cluster_command.h"
 #include "config.h"
 #include "run.h"
@@ -28,7 +30,7 @@ int main(int argc, char** argv) {
   TrainArgs train;
   auto* t = app.add_subcommand("train", "Train the model a config describes; writes a run directory (runs/<name> by default).");
   t->add_option("config", train.config, "the TOML config")->required();
-  t->add_option("--set", train.sets, "override a config value, e.g. --set optimizer.lr=0.01 (repeatable)");
+  t->add_option("--set", train.sets, "override a config value, e.g. --set optimizer.lr=0.01 (repeatable); `descent list` shows the names and keys");
   t->add_option("--out", train.out, "the run directory (default runs/<name>)");
   t->add_flag("--quiet,-q", train.quiet, "no progress output");
   t->add_flag("--force", train.force, "replace the run already in --out");
@@ -70,6 +72,10 @@ int main(int argc, char** argv) {
   c->add_option("--out", cluster.out, "the output directory (default runs/<name>)");
   c->add_flag("--quiet,-q", cluster.quiet, "no progress output");
 
+  std::string list_kind;
+  auto* l = app.add_subcommand("list", "The names a config may use (optimizers, schedulers, losses, layers, builtin models) with their keys and defaults.");
+  l->add_option("kind", list_kind, "one of " + join(list_kinds()) + " (default: all)")->check(CLI::IsMember(list_kinds()));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& ex) {
@@ -94,6 +100,7 @@ int main(int argc, char** argv) {
     if (*p) return predict_command(run_dir, inputs, top, as_json);
     if (*i) return info_command(info_path, info_sets);
     if (*c) return cluster_command(cluster);
+    if (*l) return list_command(list_kind);
   } catch (const ConfigError& ex) {
     std::fprintf(stderr, "descent: config error: %s\n", ex.message().c_str());
     return 2;

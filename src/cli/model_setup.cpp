@@ -29,102 +29,123 @@ std::string shape_str(const Shape& s) {
   return os.str();
 }
 
-/// One layer of a layer list: builds the module for input shape `in`.
-std::shared_ptr<nn::Module> make_layer(Section& s, const std::string& type, const Shape& in, DType dtype,
-                                       const DataBundle& bundle, bool last) {
-  auto need_rank = [&](size_t rank, const char* what) {
-    DESCENT_CONFIG_CHECK(in.size() == rank, s.path(), " (", type, "): needs ", what, " input, got per-example shape ",
-                         shape_str(in), rank == 1 ? "; add { type = \"flatten\" } before it" : "");
+using LayerPtr = std::shared_ptr<nn::Module>;
+
+LayerPtr make_conv(const LayerContext& c, bool two) {
+  c.need_spatial(two);
+  Section& s = c.s;
+  const int64_t out = s.integer("out", 0, 1, 1 << 20), k = s.integer("kernel", 3, 1, 1024),
+                st = s.integer("stride", 1, 1, 1024), pad = s.integer("padding", 0, 0, 1024),
+                dil = s.integer("dilation", 1, 1, 1024), groups = s.integer("groups", 1, 1, 1 << 20);
+  const bool bias = s.boolean("bias", true);
+  DESCENT_CONFIG_CHECK(c.in[0] % groups == 0 && out % groups == 0, s.path(), " (", c.type, "): groups = ", groups,
+                       " must divide the input channels (", c.in[0], ") and out (", out, ")");
+  if (two) return nn::Conv2d(nn::Conv2dOptions(c.in[0], out, k).stride(st).padding(pad).dilation(dil).groups(groups).bias(bias)).ptr();
+  return nn::Conv1d(nn::Conv1dOptions(c.in[0], out, k).stride(st).padding(pad).dilation(dil).groups(groups).bias(bias)).ptr();
+}
+
+/// kernel, stride (default: the kernel) and padding of a pooling layer.
+template <typename Layer, typename Options>
+LayerPtr make_pool(const LayerContext& c, bool two) {
+  c.need_spatial(two);
+  const int64_t k = c.s.integer("kernel", 2, 1, 1024), st = c.s.integer("stride", k, 1, 1024),
+                pad = c.s.integer("padding", 0, 0, 1024);
+  return Layer(Options(k).stride(st).padding(pad)).ptr();
+}
+
+LayerPtr make_batchnorm(const LayerContext& c, bool two) {
+  c.floating();
+  if (two) c.need_rank(3, "an image [C, H, W]");
+  else DESCENT_CONFIG_CHECK(c.in.size() == 1 || c.in.size() == 2, c.s.path(), " (batchnorm1d): needs [features] or [C, L] input, got ",
+                            shape_str(c.in));
+  auto o = nn::BatchNormOptions(c.in[0]).eps(c.s.number("eps", 1e-5, 0, 1)).momentum(c.s.number("momentum", 0.1, 0, 1));
+  if (two) return nn::BatchNorm2d(o).ptr();
+  return nn::BatchNorm1d(o).ptr();
+}
+
+LayerPtr make_embedding(const LayerContext& c, bool bag) {
+  DESCENT_CONFIG_CHECK(c.dtype == kInt64 && c.bundle.vocab_size > 0, c.s.path(), " (", c.type,
+                       "): needs token indices (data.kind text_csv or text_folder)");
+  const int64_t dim = c.s.integer("dim", 64, 1, 1 << 16);
+  if (!bag) return nn::Embedding(nn::EmbeddingOptions(c.bundle.vocab_size, dim).padding_idx(data::Vocab::kPadIndex)).ptr();
+  const std::string mode = c.s.choice("mode", "mean", {"mean", "sum"});
+  auto o = nn::EmbeddingBagOptions(c.bundle.vocab_size, dim).padding_idx(data::Vocab::kPadIndex);
+  o.mode(mode == "mean" ? nn::functional::EmbeddingBagMode::Mean : nn::functional::EmbeddingBagMode::Sum);
+  return nn::EmbeddingBag(o).ptr();
+}
+
+std::vector<LayerEntry> layer_entries() {
+  std::vector<LayerEntry> e = {
+      {"linear", "fully connected: out (default for the last layer: the task's size), bias = true",
+       [](const LayerContext& c) -> LayerPtr {
+         c.floating();
+         c.need_rank(1, "a flat [features]");
+         const int64_t out = c.s.integer("out", c.last ? c.bundle.num_outputs : 0, 1, 1 << 24);
+         return nn::Linear(nn::LinearOptions(c.in[0], out).bias(c.s.boolean("bias", true))).ptr();
+       }},
+      {"conv1d", "1-d convolution of [C, L]: out, kernel = 3, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true",
+       [](const LayerContext& c) { return make_conv(c, false); }},
+      {"conv2d", "2-d convolution of [C, H, W]: out, kernel = 3, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true",
+       [](const LayerContext& c) { return make_conv(c, true); }},
+      {"maxpool1d", "max pooling of [C, L]: kernel = 2, stride = kernel, padding = 0",
+       [](const LayerContext& c) { return make_pool<nn::MaxPool1d, nn::MaxPool1dOptions>(c, false); }},
+      {"maxpool2d", "max pooling of [C, H, W]: kernel = 2, stride = kernel, padding = 0",
+       [](const LayerContext& c) { return make_pool<nn::MaxPool2d, nn::MaxPool2dOptions>(c, true); }},
+      {"avgpool1d", "average pooling of [C, L]: kernel = 2, stride = kernel, padding = 0",
+       [](const LayerContext& c) { return make_pool<nn::AvgPool1d, nn::AvgPool1dOptions>(c, false); }},
+      {"avgpool2d", "average pooling of [C, H, W]: kernel = 2, stride = kernel, padding = 0",
+       [](const LayerContext& c) { return make_pool<nn::AvgPool2d, nn::AvgPool2dOptions>(c, true); }},
+      {"adaptive_avgpool2d", "average pooling of [C, H, W] to out x out: out = 1",
+       [](const LayerContext& c) -> LayerPtr {
+         c.need_spatial(true);
+         return nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(c.s.integer("out", 1, 1, 4096))).ptr();
+       }},
+      {"batchnorm1d", "batch normalisation of [features] or [C, L]: eps = 1e-5, momentum = 0.1",
+       [](const LayerContext& c) { return make_batchnorm(c, false); }},
+      {"batchnorm2d", "batch normalisation of [C, H, W]: eps = 1e-5, momentum = 0.1",
+       [](const LayerContext& c) { return make_batchnorm(c, true); }},
+      {"layernorm", "layer normalisation over the last dimension: eps = 1e-5",
+       [](const LayerContext& c) -> LayerPtr {
+         c.floating();
+         DESCENT_CONFIG_CHECK(!c.in.empty(), c.s.path(), " (layernorm): needs at least one dimension");
+         return nn::LayerNorm(nn::LayerNormOptions({c.in.back()}).eps(c.s.number("eps", 1e-5, 0, 1))).ptr();
+       }},
+      {"groupnorm", "group normalisation of [C, ...]: groups = 1",
+       [](const LayerContext& c) -> LayerPtr {
+         c.floating();
+         DESCENT_CONFIG_CHECK(c.in.size() >= 2, c.s.path(), " (groupnorm): needs [C, ...] input, got ", shape_str(c.in));
+         const int64_t g = c.s.integer("groups", 1, 1, 1 << 20);
+         DESCENT_CONFIG_CHECK(c.in[0] % g == 0, c.s.path(), " (groupnorm): groups = ", g, " must divide the channels (",
+                              c.in[0], ")");
+         return nn::GroupNorm(g, c.in[0]).ptr();
+       }},
+      {"dropout", "zeroes elements with probability p while training: p = 0.5",
+       [](const LayerContext& c) -> LayerPtr { return nn::Dropout(nn::DropoutOptions(c.s.number("p", 0.5, 0.0, 1.0))).ptr(); }},
+      {"dropout2d", "zeroes whole channels with probability p while training: p = 0.5",
+       [](const LayerContext& c) -> LayerPtr {
+         return nn::Dropout2d(nn::DropoutOptions(c.s.number("p", 0.5, 0.0, 1.0))).ptr();
+       }},
+      {"flatten", "flattens the example to [features]", [](const LayerContext&) -> LayerPtr { return nn::Flatten().ptr(); }},
+      {"embedding", "token vectors [L, dim] from token indices: dim = 64",
+       [](const LayerContext& c) { return make_embedding(c, false); }},
+      {"embedding_bag", "the mean or sum of the token vectors [dim]: dim = 64, mode = \"mean\" (or \"sum\")",
+       [](const LayerContext& c) { return make_embedding(c, true); }},
   };
-  auto floating = [&] {
-    DESCENT_CONFIG_CHECK(dtype != kInt64, s.path(), " (", type, "): the input is token indices (int64); start with ",
-                         "{ type = \"embedding\" } or { type = \"embedding_bag\" }");
-  };
-  if (type == "linear") {
-    floating();
-    need_rank(1, "a flat [features]");
-    const int64_t out = s.integer("out", last ? bundle.num_outputs : 0, 1, 1 << 24);
-    return nn::Linear(nn::LinearOptions(in[0], out).bias(s.boolean("bias", true))).ptr();
+  // Activations come from nn's table; two of them read a setting.
+  for (const std::string& name : nn::activation_names()) {
+    if (name == "leaky_relu")
+      e.push_back({name, "activation: negative_slope = 0.01", [](const LayerContext& c) -> LayerPtr {
+                     return nn::LeakyReLU(nn::LeakyReLUOptions(c.s.number("negative_slope", 0.01))).ptr();
+                   }});
+    else if (name == "elu")
+      e.push_back({name, "activation: alpha = 1.0", [](const LayerContext& c) -> LayerPtr {
+                     return nn::ELU(nn::ELUOptions(c.s.number("alpha", 1.0))).ptr();
+                   }});
+    else
+      e.push_back({name, "activation (nn::" + nn::make_activation(name)->type_name() + ")",
+                   [](const LayerContext& c) { return nn::make_activation(c.type); }});
   }
-  if (type == "conv2d" || type == "conv1d") {
-    floating();
-    const bool two = type == "conv2d";
-    need_rank(two ? 3 : 2, two ? "an image [C, H, W]" : "a sequence [C, L]");
-    const int64_t out = s.integer("out", 0, 1, 1 << 20), k = s.integer("kernel", 3, 1, 1024),
-                  st = s.integer("stride", 1, 1, 1024), pad = s.integer("padding", 0, 0, 1024),
-                  dil = s.integer("dilation", 1, 1, 1024), groups = s.integer("groups", 1, 1, 1 << 20);
-    const bool bias = s.boolean("bias", true);
-    DESCENT_CONFIG_CHECK(in[0] % groups == 0 && out % groups == 0, s.path(), " (", type, "): groups = ", groups,
-                         " must divide the input channels (", in[0], ") and out (", out, ")");
-    if (two) return nn::Conv2d(nn::Conv2dOptions(in[0], out, k).stride(st).padding(pad).dilation(dil).groups(groups).bias(bias)).ptr();
-    return nn::Conv1d(nn::Conv1dOptions(in[0], out, k).stride(st).padding(pad).dilation(dil).groups(groups).bias(bias)).ptr();
-  }
-  if (type == "maxpool2d" || type == "avgpool2d" || type == "maxpool1d" || type == "avgpool1d") {
-    floating();
-    const bool two = type.back() == 'd' && type[type.size() - 2] == '2';
-    need_rank(two ? 3 : 2, two ? "an image [C, H, W]" : "a sequence [C, L]");
-    const int64_t k = s.integer("kernel", 2, 1, 1024), st = s.integer("stride", k, 1, 1024), pad = s.integer("padding", 0, 0, 1024);
-    if (type == "maxpool2d") return nn::MaxPool2d(nn::MaxPool2dOptions(k).stride(st).padding(pad)).ptr();
-    if (type == "avgpool2d") return nn::AvgPool2d(nn::AvgPool2dOptions(k).stride(st).padding(pad)).ptr();
-    if (type == "maxpool1d") return nn::MaxPool1d(nn::MaxPool1dOptions(k).stride(st).padding(pad)).ptr();
-    return nn::AvgPool1d(nn::AvgPool1dOptions(k).stride(st).padding(pad)).ptr();
-  }
-  if (type == "adaptive_avgpool2d") {
-    floating();
-    need_rank(3, "an image [C, H, W]");
-    const int64_t o = s.integer("out", 1, 1, 4096);
-    return nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(o)).ptr();
-  }
-  if (type == "batchnorm2d" || type == "batchnorm1d") {
-    floating();
-    if (type == "batchnorm2d") need_rank(3, "an image [C, H, W]");
-    else DESCENT_CONFIG_CHECK(in.size() == 1 || in.size() == 2, s.path(), " (batchnorm1d): needs [features] or [C, L] input, got ",
-                              shape_str(in));
-    auto o = nn::BatchNormOptions(in[0]).eps(s.number("eps", 1e-5, 0, 1)).momentum(s.number("momentum", 0.1, 0, 1));
-    if (type == "batchnorm2d") return nn::BatchNorm2d(o).ptr();
-    return nn::BatchNorm1d(o).ptr();
-  }
-  if (type == "layernorm") {
-    floating();
-    DESCENT_CONFIG_CHECK(!in.empty(), s.path(), " (layernorm): needs at least one dimension");
-    return nn::LayerNorm(nn::LayerNormOptions({in.back()}).eps(s.number("eps", 1e-5, 0, 1))).ptr();
-  }
-  if (type == "groupnorm") {
-    floating();
-    DESCENT_CONFIG_CHECK(in.size() >= 2, s.path(), " (groupnorm): needs [C, ...] input, got ", shape_str(in));
-    const int64_t g = s.integer("groups", 1, 1, 1 << 20);
-    DESCENT_CONFIG_CHECK(in[0] % g == 0, s.path(), " (groupnorm): groups = ", g, " must divide the channels (", in[0], ")");
-    return nn::GroupNorm(g, in[0]).ptr();
-  }
-  if (type == "dropout" || type == "dropout2d") {
-    const double p = s.number("p", 0.5, 0.0, 1.0);
-    if (type == "dropout2d") return nn::Dropout2d(nn::DropoutOptions(p)).ptr();
-    return nn::Dropout(nn::DropoutOptions(p)).ptr();
-  }
-  if (type == "flatten") return nn::Flatten().ptr();
-  if (type == "embedding" || type == "embedding_bag") {
-    DESCENT_CONFIG_CHECK(dtype == kInt64 && bundle.vocab_size > 0, s.path(), " (", type,
-                         "): needs token indices (data.kind text_csv or text_folder)");
-    const int64_t dim = s.integer("dim", 64, 1, 1 << 16);
-    if (type == "embedding") return nn::Embedding(nn::EmbeddingOptions(bundle.vocab_size, dim).padding_idx(data::Vocab::kPadIndex)).ptr();
-    const std::string mode = s.choice("mode", "mean", {"mean", "sum"});
-    auto o = nn::EmbeddingBagOptions(bundle.vocab_size, dim).padding_idx(data::Vocab::kPadIndex);
-    o.mode(mode == "mean" ? nn::functional::EmbeddingBagMode::Mean : nn::functional::EmbeddingBagMode::Sum);
-    return nn::EmbeddingBag(o).ptr();
-  }
-  if (type == "leaky_relu") return nn::LeakyReLU(nn::LeakyReLUOptions(s.number("negative_slope", 0.01))).ptr();
-  if (type == "elu") return nn::ELU(nn::ELUOptions(s.number("alpha", 1.0))).ptr();
-  if (type == "relu") return nn::ReLU().ptr();
-  if (type == "relu6") return nn::ReLU6().ptr();
-  if (type == "selu") return nn::SELU().ptr();
-  if (type == "gelu") return nn::GELU().ptr();
-  if (type == "silu") return nn::SiLU().ptr();
-  if (type == "mish") return nn::Mish().ptr();
-  if (type == "sigmoid") return nn::Sigmoid().ptr();
-  if (type == "tanh") return nn::Tanh().ptr();
-  if (type == "softplus") return nn::Softplus().ptr();
-  if (type == "hardswish") return nn::Hardswish().ptr();
-  DESCENT_CONFIG_FAIL(s.path(), ".type: unknown '", type, "'; one of ", join(layer_types()));
+  return e;
 }
 
 std::shared_ptr<nn::Module> build_layers(const ModelSettings& m, const DataBundle& bundle) {
@@ -136,8 +157,8 @@ std::shared_ptr<nn::Module> build_layers(const ModelSettings& m, const DataBundl
   for (size_t i = 0; i < layers.size(); ++i) {
     toml::table& t = *layers.get(i)->as_table();
     Section s(t, "model.layers[" + std::to_string(i) + "]");
-    const std::string type = s.choice("type", "", layer_types());
-    auto layer = make_layer(s, type, shape, dtype, bundle, i + 1 == layers.size());
+    const std::string type = s.choice("type", "", layer_types().names());
+    auto layer = layer_types().at(type, s.key_path("type")).make(LayerContext{s, type, shape, dtype, bundle, i + 1 == layers.size()});
     s.finish();
     try {
       shape = probe(*layer, shape, dtype);
@@ -160,13 +181,24 @@ std::shared_ptr<nn::Module> build_layers(const ModelSettings& m, const DataBundl
 
 }  // namespace
 
-const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> types = {
-      "linear",      "conv1d",        "conv2d",     "maxpool1d", "maxpool2d", "avgpool1d", "avgpool2d",
-      "adaptive_avgpool2d", "batchnorm1d", "batchnorm2d", "layernorm", "groupnorm", "dropout",   "dropout2d",
-      "flatten",     "embedding",     "embedding_bag", "relu",    "relu6",     "leaky_relu", "elu",
-      "selu",        "gelu",          "silu",       "mish",      "sigmoid",   "tanh",      "softplus", "hardswish"};
-  return types;
+void LayerContext::need_rank(size_t rank, const char* what) const {
+  DESCENT_CONFIG_CHECK(in.size() == rank, s.path(), " (", type, "): needs ", what, " input, got per-example shape ",
+                       shape_str(in), rank == 1 ? "; add { type = \"flatten\" } before it" : "");
+}
+
+void LayerContext::floating() const {
+  DESCENT_CONFIG_CHECK(dtype != kInt64, s.path(), " (", type, "): the input is token indices (int64); start with ",
+                       "{ type = \"embedding\" } or { type = \"embedding_bag\" }");
+}
+
+void LayerContext::need_spatial(bool two) const {
+  floating();
+  need_rank(two ? 3 : 2, two ? "an image [C, H, W]" : "a sequence [C, L]");
+}
+
+const Catalog<LayerEntry>& layer_types() {
+  static const Catalog<LayerEntry> table("layer", layer_entries());
+  return table;
 }
 
 std::shared_ptr<nn::Module> build_builtin(ModelSettings& m, const DataBundle& bundle);

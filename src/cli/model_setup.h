@@ -10,10 +10,12 @@
 // number of classes, 1 for binary and regression). Each layer is tried on a probe batch as it
 // is added, so a layer whose shapes do not fit is a ConfigError naming it ("model.layers[3]
 // (linear): ...") before any training.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "catalog.h"
 #include "config.h"
 #include "data_setup.h"
 #include "descent/nn/module.h"
@@ -24,10 +26,35 @@ namespace descent::cli {
 /// bundle.num_outputs outputs. Throws ConfigError for bad keys, values and shapes.
 std::shared_ptr<nn::Module> build_model(ModelSettings& m, const DataBundle& bundle);
 
-/// The builtin names.
-const std::vector<std::string>& builtin_models();
+/// What a layer's builder sees: its section, the per-example input shape and dtype, the data.
+struct LayerContext {
+  Section& s;
+  const std::string& type;
+  const Shape& in;
+  DType dtype;
+  const DataBundle& bundle;
+  bool last;  ///< the last layer of the list (a linear's out then defaults to the task's size)
 
-/// The layer types a layer list may use.
-const std::vector<std::string>& layer_types();
+  /// ConfigErrors naming the layer: the input must have `rank` dimensions (what: "an image [C, H, W]"),
+  /// must be floating (not token indices), must be an image (two) or a sequence.
+  void need_rank(size_t rank, const char* what) const;
+  void floating() const;
+  void need_spatial(bool two) const;
+};
+
+/// A layer type of a layer list: `{ type = "<name>", ... }`; the summary lists its keys.
+struct LayerEntry {
+  std::string name, summary;
+  std::function<std::shared_ptr<nn::Module>(const LayerContext&)> make;
+};
+/// The layer types a layer list may use (activations from nn::activation_names()).
+const Catalog<LayerEntry>& layer_types();
+
+/// A builtin model: `[model] builtin = "<name>"` with its options read from the section.
+struct BuiltinEntry {
+  std::string name, summary;
+  std::function<std::shared_ptr<nn::Module>(Section& s, const DataBundle& bundle)> make;
+};
+const Catalog<BuiltinEntry>& builtin_models();
 
 }  // namespace descent::cli

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "catalog.h"
 #include "config.h"
 #include "data_setup.h"
 #include "format.h"
@@ -42,14 +43,7 @@ train::Task trainer_task(TaskKind t) {
 
 train::LossFn make_loss(const Experiment& e) {
   const LossSettings& l = e.st.loss;
-  train::LossFn base;
-  if (l.name == "cross_entropy") base = nn::CrossEntropyLoss(nn::CrossEntropyLossOptions().label_smoothing(l.label_smoothing));
-  else if (l.name == "nll") base = nn::NLLLoss();
-  else if (l.name == "bce_with_logits") base = nn::BCEWithLogitsLoss();
-  else if (l.name == "mse") base = nn::MSELoss();
-  else if (l.name == "l1") base = nn::L1Loss();
-  else if (l.name == "huber") base = nn::HuberLoss(nn::HuberLossOptions().delta(l.delta));
-  else base = nn::SmoothL1Loss(nn::SmoothL1LossOptions().beta(l.beta));
+  train::LossFn base = losses().at(l.name, "loss.name").make(l);
   if (e.st.l2 <= 0) return base;
   // L2 regularisation: loss + l2 * sum of squared weights (biases and norm parameters included, as torch's weight_decay).
   std::vector<Tensor> params = e.model->parameters();
@@ -62,41 +56,12 @@ train::LossFn make_loss(const Experiment& e) {
 std::unique_ptr<optim::Optimizer> make_optimizer(const Experiment& e) {
   const OptimizerSettings& o = e.st.optimizer;
   auto params = e.model->parameters();
-  const double wd = e.st.weight_decay;
-  if (o.name == "sgd")
-    return std::make_unique<optim::SGD>(params, optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(wd));
-  if (o.name == "adam")
-    return std::make_unique<optim::Adam>(
-        params, optim::AdamOptions(o.lr).betas(o.betas[0], o.betas[1]).eps(o.eps).weight_decay(wd).amsgrad(o.amsgrad));
-  if (o.name == "adamw")
-    return std::make_unique<optim::AdamW>(
-        params, optim::AdamWOptions(o.lr).betas(o.betas[0], o.betas[1]).eps(o.eps).weight_decay(wd).amsgrad(o.amsgrad));
-  if (o.name == "rmsprop")
-    return std::make_unique<optim::RMSprop>(
-        params, optim::RMSpropOptions(o.lr).alpha(o.alpha).eps(o.eps).momentum(o.momentum).weight_decay(wd));
-  return std::make_unique<optim::Adagrad>(params, optim::AdagradOptions(o.lr).eps(o.eps).weight_decay(wd));
+  return optimizers().at(o.name, "optimizer.name").make(params, o, e.st.weight_decay);
 }
 
 std::shared_ptr<train::Callback> make_scheduler(const Experiment& e, optim::Optimizer& opt, int64_t steps_per_epoch) {
   const SchedulerSettings& c = e.st.scheduler;
-  using train::LRSchedulerCallback;
-  if (c.name == "none") return nullptr;
-  if (c.name == "plateau") {
-    auto o = optim::ReduceLROnPlateauOptions().factor(c.factor).patience(c.patience).threshold(c.threshold).cooldown(c.cooldown).min_lr(c.min_lr);
-    if (c.monitor.find("loss") == std::string::npos) o.mode(optim::PlateauMode::Max);
-    return std::make_shared<LRSchedulerCallback>(std::make_shared<optim::ReduceLROnPlateau>(opt, o), c.monitor);
-  }
-  std::shared_ptr<optim::LRScheduler> s;
-  auto interval = train::Interval::Epoch;
-  if (c.name == "step") s = std::make_shared<optim::StepLR>(opt, c.step_size, c.gamma);
-  else if (c.name == "multistep") s = std::make_shared<optim::MultiStepLR>(opt, c.milestones, c.gamma);
-  else if (c.name == "exponential") s = std::make_shared<optim::ExponentialLR>(opt, c.gamma);
-  else if (c.name == "cosine") s = std::make_shared<optim::CosineAnnealingLR>(opt, c.t_max, c.eta_min);
-  else {
-    s = std::make_shared<optim::OneCycleLR>(opt, optim::OneCycleLROptions(c.max_lr, e.st.epochs * steps_per_epoch));
-    interval = train::Interval::Step;
-  }
-  return std::make_shared<LRSchedulerCallback>(s, interval);
+  return schedulers().at(c.name, "scheduler.name").make(c, opt, e.st.epochs, steps_per_epoch);
 }
 
 json metrics_json(const train::EvalResult& r) {
