@@ -30,7 +30,7 @@ DType float_type(const Tensor& x) { return x.is_floating_point() ? x.dtype() : d
 
 Tensor unary_values(UnaryOp op, const Tensor& x, DType dt) {
   Tensor xc = raw_cast(x, dt);
-  const bool predicate = op >= UnaryOp::LogicalNot;
+  const bool predicate = op >= UnaryOp::logical_not;
   Tensor out = ops::empty_like_layout(x.sizes(), predicate ? DType::Bool : dt, x);
   if (out.numel() > 0) be(x).unary(op, xc, out);
   return out;
@@ -114,7 +114,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
     Tensor ta, tb;
     const Tensor& ea = a.dtype() == rt && a_full ? a : (ta = raw_expand(raw_cast(a, rt), shape));
     const Tensor& eb = b.dtype() == rt && b_full ? b : (tb = raw_expand(raw_cast(b, rt), shape));
-    if (rt == DType::Bool) be(a).binary(BinaryOp::Add, ea, eb, out);
+    if (rt == DType::Bool) be(a).binary(BinaryOp::add, ea, eb, out);
     else be(a).add_scaled(ea, eb, alpha, out);
   }
   if (any_requires_grad({&a, &b})) {
@@ -150,7 +150,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   const DType rt = result_type(a, b);
-  Tensor out = binary_values(BinaryOp::Mul, a, b, rt, rt);
+  Tensor out = binary_values(BinaryOp::mul, a, b, rt, rt);
   if (any_requires_grad({&a, &b})) {
     SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
     Shape as = a.sizes(), bs = b.sizes();
@@ -167,7 +167,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   DType rt = result_type(a, b);
   if (!is_floating(rt)) rt = default_dtype();  // true division
-  Tensor out = binary_values(BinaryOp::Div, a, b, rt, rt);
+  Tensor out = binary_values(BinaryOp::div, a, b, rt, rt);
   if (any_requires_grad({&a, &b})) {
     SavedTensor sb(b), so(b.requires_grad() ? out : Tensor());
     Shape as = a.sizes(), bs = b.sizes();
@@ -185,7 +185,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 Tensor pow(const Tensor& a, const Tensor& b) {
   const DType rt = result_type(a, b);
-  Tensor out = binary_values(BinaryOp::Pow, a, b, rt, rt);
+  Tensor out = binary_values(BinaryOp::pow, a, b, rt, rt);
   if (any_requires_grad({&a, &b})) {
     SavedTensor sa(a), sb(b), so(b.requires_grad() ? out : Tensor());
     Shape as = a.sizes(), bs = b.sizes();
@@ -208,7 +208,7 @@ Tensor pow(const Tensor& a, Scalar e) {
   const DType rt = result_type(a, e);
   if (!e.is_floating() && !is_floating(rt))
     DESCENT_CHECK(e.to_int() >= 0, "pow: integers to negative integer powers are not allowed");
-  Tensor out = binary_values(BinaryOp::Pow, a, wrap(e, rt), rt, rt);
+  Tensor out = binary_values(BinaryOp::pow, a, wrap(e, rt), rt, rt);
   if (any_requires_grad({&a})) {
     SavedTensor sa(a);
     const double ev = e.to_double();
@@ -223,7 +223,7 @@ Tensor pow(const Tensor& a, Scalar e) {
 
 Tensor pow(Scalar base, const Tensor& e) {
   const DType rt = result_type(e, base);
-  Tensor out = binary_values(BinaryOp::Pow, wrap(base, rt), e, rt, rt);
+  Tensor out = binary_values(BinaryOp::pow, wrap(base, rt), e, rt, rt);
   if (any_requires_grad({&e})) {
     SavedTensor so(out);
     const double lb = std::log(base.to_double());
@@ -240,7 +240,7 @@ namespace {
 Tensor min_max(const Tensor& a, const Tensor& b, bool is_max) {
   const DType rt = result_type(a, b);
   const char* name = is_max ? "MaximumBackward" : "MinimumBackward";
-  Tensor out = binary_values(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, a, b, rt, rt);
+  Tensor out = binary_values(is_max ? BinaryOp::maximum : BinaryOp::minimum, a, b, rt, rt);
   if (any_requires_grad({&a, &b})) {
     SavedTensor sa(a), sb(b);
     Shape as = a.sizes(), bs = b.sizes();
@@ -287,61 +287,61 @@ Tensor where(const Tensor& cond, Scalar a, const Tensor& b) { return where(cond,
 
 Tensor neg(const Tensor& x) {
   DESCENT_CHECK(x.dtype() != DType::Bool, "neg: negation of a bool tensor is not supported; use logical_not");
-  Tensor out = unary_values(UnaryOp::Neg, x, x.dtype());
+  Tensor out = unary_values(UnaryOp::neg, x, x.dtype());
   record_unary("NegBackward", x, out, [](const Tensor& g) { return -g; });
   return out;
 }
 
 Tensor abs(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Abs, x, x.dtype());
+  Tensor out = unary_values(UnaryOp::abs, x, x.dtype());
   SavedTensor sx(x);
   record_unary("AbsBackward", x, out, [sx](const Tensor& g) { return g * sign(sx.get("AbsBackward")); });
   return out;
 }
 
 Tensor sign(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Sign, x, x.dtype());
+  Tensor out = unary_values(UnaryOp::sign, x, x.dtype());
   record_unary("SignBackward", x, out, [](const Tensor& g) { return zeros_like(g); });
   return out;
 }
 
 Tensor exp(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Exp, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::exp, x, float_type(x));
   SavedTensor so(out);
   record_unary("ExpBackward", x, out, [so](const Tensor& g) { return g * so.get("ExpBackward"); });
   return out;
 }
 
 Tensor log(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Log, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::log, x, float_type(x));
   SavedTensor sx(x);
   record_unary("LogBackward", x, out, [sx](const Tensor& g) { return g / sx.get("LogBackward"); });
   return out;
 }
 
 Tensor log1p(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Log1p, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::log1p, x, float_type(x));
   SavedTensor sx(x);
   record_unary("Log1pBackward", x, out, [sx](const Tensor& g) { return g / (sx.get("Log1pBackward") + 1); });
   return out;
 }
 
 Tensor expm1(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Expm1, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::expm1, x, float_type(x));
   SavedTensor so(out);
   record_unary("Expm1Backward", x, out, [so](const Tensor& g) { return g * (so.get("Expm1Backward") + 1); });
   return out;
 }
 
 Tensor sqrt(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Sqrt, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::sqrt, x, float_type(x));
   SavedTensor so(out);
   record_unary("SqrtBackward", x, out, [so](const Tensor& g) { return g / (so.get("SqrtBackward") * 2); });
   return out;
 }
 
 Tensor rsqrt(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Rsqrt, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::rsqrt, x, float_type(x));
   SavedTensor so(out);
   record_unary("RsqrtBackward", x, out, [so](const Tensor& g) {
     Tensor o = so.get("RsqrtBackward");
@@ -351,14 +351,14 @@ Tensor rsqrt(const Tensor& x) {
 }
 
 Tensor square(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Square, x, x.dtype() == DType::Bool ? DType::Int64 : x.dtype());
+  Tensor out = unary_values(UnaryOp::square, x, x.dtype() == DType::Bool ? DType::Int64 : x.dtype());
   SavedTensor sx(x);
   record_unary("SquareBackward", x, out, [sx](const Tensor& g) { return g * sx.get("SquareBackward") * 2; });
   return out;
 }
 
 Tensor reciprocal(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Reciprocal, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::reciprocal, x, float_type(x));
   SavedTensor so(out);
   record_unary("ReciprocalBackward", x, out, [so](const Tensor& g) {
     Tensor o = so.get("ReciprocalBackward");
@@ -368,7 +368,7 @@ Tensor reciprocal(const Tensor& x) {
 }
 
 Tensor sigmoid(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Sigmoid, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::sigmoid, x, float_type(x));
   SavedTensor so(out);
   record_unary("SigmoidBackward", x, out, [so](const Tensor& g) {
     Tensor o = so.get("SigmoidBackward");
@@ -378,7 +378,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Tanh, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::tanh, x, float_type(x));
   SavedTensor so(out);
   record_unary("TanhBackward", x, out, [so](const Tensor& g) {
     Tensor o = so.get("TanhBackward");
@@ -389,26 +389,26 @@ Tensor tanh(const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   DESCENT_CHECK(x.dtype() != DType::Bool, "relu: not supported for bool tensors");
-  Tensor out = unary_values(UnaryOp::Relu, x, x.dtype());
+  Tensor out = unary_values(UnaryOp::relu, x, x.dtype());
   SavedTensor so(out);
   record_unary("ReluBackward", x, out, [so](const Tensor& g) {
     const Tensor o = so.get("ReluBackward");
     // create_graph: the differentiable form; otherwise one fused pass.
     if (GradMode::is_enabled() && g.requires_grad()) return where(o > 0, g, 0.0);
-    return binary_values(BinaryOp::ReluBackward, g, o, o.dtype(), o.dtype());
+    return binary_values(BinaryOp::relu_backward, g, o, o.dtype(), o.dtype());
   });
   return out;
 }
 
 Tensor sin(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Sin, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::sin, x, float_type(x));
   SavedTensor sx(x);
   record_unary("SinBackward", x, out, [sx](const Tensor& g) { return g * cos(sx.get("SinBackward")); });
   return out;
 }
 
 Tensor cos(const Tensor& x) {
-  Tensor out = unary_values(UnaryOp::Cos, x, float_type(x));
+  Tensor out = unary_values(UnaryOp::cos, x, float_type(x));
   SavedTensor sx(x);
   record_unary("CosBackward", x, out, [sx](const Tensor& g) { return -g * sin(sx.get("CosBackward")); });
   return out;
@@ -422,9 +422,9 @@ Tensor rounding(UnaryOp op, const Tensor& x, const char* name) {
   return out;
 }
 }  // namespace
-Tensor floor(const Tensor& x) { return rounding(UnaryOp::Floor, x, "FloorBackward"); }
-Tensor ceil(const Tensor& x) { return rounding(UnaryOp::Ceil, x, "CeilBackward"); }
-Tensor round(const Tensor& x) { return rounding(UnaryOp::Round, x, "RoundBackward"); }
+Tensor floor(const Tensor& x) { return rounding(UnaryOp::floor, x, "FloorBackward"); }
+Tensor ceil(const Tensor& x) { return rounding(UnaryOp::ceil, x, "CeilBackward"); }
+Tensor round(const Tensor& x) { return rounding(UnaryOp::round, x, "RoundBackward"); }
 
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   DESCENT_CHECK(lo || hi, "clamp: at least one of min and max must be given");
@@ -463,19 +463,19 @@ Tensor compare(BinaryOp op, const Tensor& a, const Tensor& b) {
   return binary_values(op, a, b, result_type(a, b), DType::Bool);
 }
 }  // namespace
-Tensor eq(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Ge, a, b); }
-Tensor logical_and(const Tensor& a, const Tensor& b) { return compare(BinaryOp::LogicalAnd, a, b); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return compare(BinaryOp::LogicalOr, a, b); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { return compare(BinaryOp::LogicalXor, a, b); }
-Tensor logical_not(const Tensor& x) { return unary_values(UnaryOp::LogicalNot, x, x.dtype()); }
-Tensor isnan(const Tensor& x) { return unary_values(UnaryOp::IsNan, x, x.dtype()); }
-Tensor isinf(const Tensor& x) { return unary_values(UnaryOp::IsInf, x, x.dtype()); }
-Tensor isfinite(const Tensor& x) { return unary_values(UnaryOp::IsFinite, x, x.dtype()); }
+Tensor eq(const Tensor& a, const Tensor& b) { return compare(BinaryOp::eq, a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return compare(BinaryOp::ne, a, b); }
+Tensor lt(const Tensor& a, const Tensor& b) { return compare(BinaryOp::lt, a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return compare(BinaryOp::le, a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return compare(BinaryOp::gt, a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return compare(BinaryOp::ge, a, b); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return compare(BinaryOp::logical_and, a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return compare(BinaryOp::logical_or, a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return compare(BinaryOp::logical_xor, a, b); }
+Tensor logical_not(const Tensor& x) { return unary_values(UnaryOp::logical_not, x, x.dtype()); }
+Tensor isnan(const Tensor& x) { return unary_values(UnaryOp::isnan, x, x.dtype()); }
+Tensor isinf(const Tensor& x) { return unary_values(UnaryOp::isinf, x, x.dtype()); }
+Tensor isfinite(const Tensor& x) { return unary_values(UnaryOp::isfinite, x, x.dtype()); }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
   if (a.sizes() != b.sizes()) return false;
@@ -603,21 +603,21 @@ Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
 Tensor& Tensor::sub_(Scalar o, Scalar alpha) { return sub_(wrap(o, result_type(*this, o)), alpha); }
 Tensor& Tensor::mul_(const Tensor& o) {
   return inplace(*this, &o, "mul_",
-                 [&] { be(*this).binary(BinaryOp::Mul, *this, prepare_other(*this, o, "mul_"), *this); },
+                 [&] { be(*this).binary(BinaryOp::mul, *this, prepare_other(*this, o, "mul_"), *this); },
                  [&](const Tensor& s) { return descent::mul(s, o); });
 }
 Tensor& Tensor::mul_(Scalar o) { return mul_(wrap(o, result_type(*this, o))); }
 Tensor& Tensor::div_(const Tensor& o) {
   ops::check_can_cast(is_floating(result_type(*this, o)) ? result_type(*this, o) : default_dtype(), dtype(), "div_");
   return inplace(*this, &o, "div_",
-                 [&] { be(*this).binary(BinaryOp::Div, *this, prepare_other(*this, o, "div_"), *this); },
+                 [&] { be(*this).binary(BinaryOp::div, *this, prepare_other(*this, o, "div_"), *this); },
                  [&](const Tensor& s) { return descent::div(s, o); });
 }
 Tensor& Tensor::div_(Scalar o) { return div_(wrap(o, result_type(*this, o))); }
 Tensor& Tensor::pow_(Scalar e) {
   Tensor et = wrap(e, result_type(*this, e));
   return inplace(*this, nullptr, "pow_",
-                 [&] { be(*this).binary(BinaryOp::Pow, *this, prepare_other(*this, et, "pow_"), *this); },
+                 [&] { be(*this).binary(BinaryOp::pow, *this, prepare_other(*this, et, "pow_"), *this); },
                  [&](const Tensor& s) { return descent::pow(s, e); });
 }
 
@@ -627,12 +627,12 @@ Tensor& unary_inplace(Tensor& self, UnaryOp op, bool needs_float, const char* na
   return inplace(self, nullptr, name, [&] { be(self).unary(op, self, self); }, [&](const Tensor& s) { return f(s); });
 }
 }  // namespace
-Tensor& Tensor::neg_() { return unary_inplace(*this, UnaryOp::Neg, false, "neg_", &descent::neg); }
-Tensor& Tensor::exp_() { return unary_inplace(*this, UnaryOp::Exp, true, "exp_", &descent::exp); }
-Tensor& Tensor::sqrt_() { return unary_inplace(*this, UnaryOp::Sqrt, true, "sqrt_", &descent::sqrt); }
-Tensor& Tensor::relu_() { return unary_inplace(*this, UnaryOp::Relu, false, "relu_", &descent::relu); }
-Tensor& Tensor::sigmoid_() { return unary_inplace(*this, UnaryOp::Sigmoid, true, "sigmoid_", &descent::sigmoid); }
-Tensor& Tensor::tanh_() { return unary_inplace(*this, UnaryOp::Tanh, true, "tanh_", &descent::tanh); }
+Tensor& Tensor::neg_() { return unary_inplace(*this, UnaryOp::neg, false, "neg_", &descent::neg); }
+Tensor& Tensor::exp_() { return unary_inplace(*this, UnaryOp::exp, true, "exp_", &descent::exp); }
+Tensor& Tensor::sqrt_() { return unary_inplace(*this, UnaryOp::sqrt, true, "sqrt_", &descent::sqrt); }
+Tensor& Tensor::relu_() { return unary_inplace(*this, UnaryOp::relu, false, "relu_", &descent::relu); }
+Tensor& Tensor::sigmoid_() { return unary_inplace(*this, UnaryOp::sigmoid, true, "sigmoid_", &descent::sigmoid); }
+Tensor& Tensor::tanh_() { return unary_inplace(*this, UnaryOp::tanh, true, "tanh_", &descent::tanh); }
 
 Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) {
   DESCENT_CHECK(lo || hi, "clamp_: at least one of min and max must be given");

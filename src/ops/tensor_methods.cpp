@@ -37,47 +37,23 @@ Tensor Tensor::pow(const Tensor& e) const { return descent::pow(*this, e); }
 Tensor Tensor::pow(Scalar e) const { return descent::pow(*this, e); }
 Tensor Tensor::minimum(const Tensor& o) const { return descent::minimum(*this, o); }
 Tensor Tensor::maximum(const Tensor& o) const { return descent::maximum(*this, o); }
-Tensor Tensor::neg() const { return descent::neg(*this); }
-Tensor Tensor::abs() const { return descent::abs(*this); }
-Tensor Tensor::sign() const { return descent::sign(*this); }
-Tensor Tensor::exp() const { return descent::exp(*this); }
-Tensor Tensor::log() const { return descent::log(*this); }
-Tensor Tensor::log1p() const { return descent::log1p(*this); }
-Tensor Tensor::expm1() const { return descent::expm1(*this); }
-Tensor Tensor::sqrt() const { return descent::sqrt(*this); }
-Tensor Tensor::rsqrt() const { return descent::rsqrt(*this); }
-Tensor Tensor::square() const { return descent::square(*this); }
-Tensor Tensor::reciprocal() const { return descent::reciprocal(*this); }
-Tensor Tensor::sigmoid() const { return descent::sigmoid(*this); }
-Tensor Tensor::tanh() const { return descent::tanh(*this); }
-Tensor Tensor::relu() const { return descent::relu(*this); }
-Tensor Tensor::sin() const { return descent::sin(*this); }
-Tensor Tensor::cos() const { return descent::cos(*this); }
-Tensor Tensor::floor() const { return descent::floor(*this); }
-Tensor Tensor::ceil() const { return descent::ceil(*this); }
-Tensor Tensor::round() const { return descent::round(*this); }
+#define DESCENT_UNARY_METHOD(name, differentiable) \
+  Tensor Tensor::name() const { return descent::name(*this); }
+DESCENT_UNARY_MATH_OPS(DESCENT_UNARY_METHOD)
 Tensor Tensor::clamp(std::optional<Scalar> lo, std::optional<Scalar> hi) const { return descent::clamp(*this, lo, hi); }
 Tensor Tensor::clamp_min(Scalar lo) const { return descent::clamp(*this, lo, std::nullopt); }
 Tensor Tensor::clamp_max(Scalar hi) const { return descent::clamp(*this, std::nullopt, hi); }
-Tensor Tensor::eq(const Tensor& o) const { return descent::eq(*this, o); }
-Tensor Tensor::eq(Scalar o) const { return descent::eq(*this, wrap(o, *this)); }
-Tensor Tensor::ne(const Tensor& o) const { return descent::ne(*this, o); }
-Tensor Tensor::ne(Scalar o) const { return descent::ne(*this, wrap(o, *this)); }
-Tensor Tensor::lt(const Tensor& o) const { return descent::lt(*this, o); }
-Tensor Tensor::lt(Scalar o) const { return descent::lt(*this, wrap(o, *this)); }
-Tensor Tensor::le(const Tensor& o) const { return descent::le(*this, o); }
-Tensor Tensor::le(Scalar o) const { return descent::le(*this, wrap(o, *this)); }
-Tensor Tensor::gt(const Tensor& o) const { return descent::gt(*this, o); }
-Tensor Tensor::gt(Scalar o) const { return descent::gt(*this, wrap(o, *this)); }
-Tensor Tensor::ge(const Tensor& o) const { return descent::ge(*this, o); }
-Tensor Tensor::ge(Scalar o) const { return descent::ge(*this, wrap(o, *this)); }
-Tensor Tensor::logical_and(const Tensor& o) const { return descent::logical_and(*this, o); }
-Tensor Tensor::logical_or(const Tensor& o) const { return descent::logical_or(*this, o); }
-Tensor Tensor::logical_xor(const Tensor& o) const { return descent::logical_xor(*this, o); }
-Tensor Tensor::logical_not() const { return descent::logical_not(*this); }
-Tensor Tensor::isnan() const { return descent::isnan(*this); }
-Tensor Tensor::isinf() const { return descent::isinf(*this); }
-Tensor Tensor::isfinite() const { return descent::isfinite(*this); }
+#define DESCENT_COMPARISON_METHOD(name, differentiable)                                    \
+  Tensor Tensor::name(const Tensor& o) const { return descent::name(*this, o); } \
+  Tensor Tensor::name(Scalar o) const { return descent::name(*this, wrap(o, *this)); }
+#define DESCENT_BINARY_METHOD(name, differentiable) \
+  Tensor Tensor::name(const Tensor& o) const { return descent::name(*this, o); }
+DESCENT_COMPARISON_OPS(DESCENT_COMPARISON_METHOD)
+DESCENT_LOGICAL_BINARY_OPS(DESCENT_BINARY_METHOD)
+DESCENT_UNARY_PREDICATE_OPS(DESCENT_UNARY_METHOD)
+#undef DESCENT_UNARY_METHOD
+#undef DESCENT_COMPARISON_METHOD
+#undef DESCENT_BINARY_METHOD
 
 Tensor Tensor::sum(std::optional<DType> dt) const { return descent::sum(*this, {}, false, dt); }
 Tensor Tensor::sum(const Dims& dims, bool keepdim, std::optional<DType> dt) const {

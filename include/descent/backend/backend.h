@@ -5,23 +5,28 @@
 #include <cstdint>
 #include <optional>
 
+#include "descent/core/op_names.h"
 #include "descent/core/scalar.h"
 #include "descent/core/tensor.h"
 
 namespace descent::backend {
 
+// Op codes named as the ops they compute (core/op_names.h lists them once).
+#define DESCENT_BACKEND_OP_CODE(name, differentiable) name,
 enum class UnaryOp : uint8_t {
-  Neg, Abs, Sign, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Square, Reciprocal, Sigmoid, Tanh, Relu,
-  Sin, Cos, Floor, Ceil, Round, Erf,
+  DESCENT_UNARY_MATH_OPS(DESCENT_BACKEND_OP_CODE)
+  erf,  // for GELU (no op of its own)
   // predicates: output dtype bool
-  LogicalNot, IsNan, IsInf, IsFinite,
+  DESCENT_UNARY_PREDICATE_OPS(DESCENT_BACKEND_OP_CODE)
 };
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Minimum, Maximum,
-  ReluBackward,  // out = b > 0 ? a : 0 (a: gradient, b: relu's output): one pass instead of compare + where
+  add, sub, mul, div, pow, minimum, maximum,
+  relu_backward,  // out = b > 0 ? a : 0 (a: gradient, b: relu's output): one pass instead of compare + where
   // comparisons and logic: output dtype bool
-  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+  DESCENT_COMPARISON_OPS(DESCENT_BACKEND_OP_CODE)
+  DESCENT_LOGICAL_BINARY_OPS(DESCENT_BACKEND_OP_CODE)
 };
+#undef DESCENT_BACKEND_OP_CODE
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
 
 /// Which of a kernel's two implementations to run: the optimised one, or the plain loop it is tested against.

@@ -12,6 +12,7 @@
 
 #include "descent/core/dtype.h"
 #include "descent/core/error.h"
+#include "descent/core/op_names.h"
 #include "descent/core/scalar.h"
 #include "descent/core/small_vector.h"
 #include "descent/core/storage.h"
@@ -220,47 +221,23 @@ class Tensor {
   Tensor pow(Scalar exponent) const;
   Tensor minimum(const Tensor& other) const;
   Tensor maximum(const Tensor& other) const;
-  Tensor neg() const;
-  Tensor abs() const;
-  Tensor sign() const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor log1p() const;
-  Tensor expm1() const;
-  Tensor sqrt() const;
-  Tensor rsqrt() const;
-  Tensor square() const;
-  Tensor reciprocal() const;
-  Tensor sigmoid() const;
-  Tensor tanh() const;
-  Tensor relu() const;
-  Tensor sin() const;
-  Tensor cos() const;
-  Tensor floor() const;
-  Tensor ceil() const;
-  Tensor round() const;
+  // neg, abs, exp, ..., round (core/op_names.h)
+#define DESCENT_TENSOR_UNARY_METHOD(name, differentiable) Tensor name() const;
+  DESCENT_UNARY_MATH_OPS(DESCENT_TENSOR_UNARY_METHOD)
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(Scalar min) const;
   Tensor clamp_max(Scalar max) const;
-  Tensor eq(const Tensor& o) const;
-  Tensor eq(Scalar o) const;
-  Tensor ne(const Tensor& o) const;
-  Tensor ne(Scalar o) const;
-  Tensor lt(const Tensor& o) const;
-  Tensor lt(Scalar o) const;
-  Tensor le(const Tensor& o) const;
-  Tensor le(Scalar o) const;
-  Tensor gt(const Tensor& o) const;
-  Tensor gt(Scalar o) const;
-  Tensor ge(const Tensor& o) const;
-  Tensor ge(Scalar o) const;
-  Tensor logical_and(const Tensor& o) const;
-  Tensor logical_or(const Tensor& o) const;
-  Tensor logical_xor(const Tensor& o) const;
-  Tensor logical_not() const;
-  Tensor isnan() const;
-  Tensor isinf() const;
-  Tensor isfinite() const;
+  // eq, ne, lt, le, gt, ge; logical_and, _or, _xor; logical_not, isnan, isinf, isfinite
+#define DESCENT_TENSOR_COMPARISON_METHOD(name, differentiable) \
+  Tensor name(const Tensor& o) const;                          \
+  Tensor name(Scalar o) const;
+#define DESCENT_TENSOR_BINARY_METHOD(name, differentiable) Tensor name(const Tensor& o) const;
+  DESCENT_COMPARISON_OPS(DESCENT_TENSOR_COMPARISON_METHOD)
+  DESCENT_LOGICAL_BINARY_OPS(DESCENT_TENSOR_BINARY_METHOD)
+  DESCENT_UNARY_PREDICATE_OPS(DESCENT_TENSOR_UNARY_METHOD)
+#undef DESCENT_TENSOR_UNARY_METHOD
+#undef DESCENT_TENSOR_COMPARISON_METHOD
+#undef DESCENT_TENSOR_BINARY_METHOD
 
   // ---- reductions (empty dims = all dims) ----
   Tensor sum(std::optional<DType> dtype = std::nullopt) const;

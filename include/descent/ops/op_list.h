@@ -3,6 +3,7 @@
 // tests/autograd/gradcheck_table_test.cpp fails when a differentiable op has no gradcheck entry.
 // The tensor-core ops are listed below; each neural-network op family keeps its part of the list
 // in its own header (op_list_<family>.h), joined here.
+#include "descent/core/op_names.h"
 #include "descent/ops/op_list_activation.h"
 #include "descent/ops/op_list_conv.h"
 #include "descent/ops/op_list_loss.h"
@@ -16,12 +17,9 @@
   X(add, 1) X(sub, 1) X(mul, 1) X(div, 1) X(pow, 1) X(pow_scalar, 1) X(minimum, 1)            \
   X(maximum, 1) X(where, 1)                                                                   \
   /* element-wise, unary */                                                                   \
-  X(neg, 1) X(abs, 1) X(sign, 1) X(exp, 1) X(log, 1) X(log1p, 1) X(expm1, 1) X(sqrt, 1)       \
-  X(rsqrt, 1) X(square, 1) X(reciprocal, 1) X(sigmoid, 1) X(tanh, 1) X(relu, 1) X(sin, 1)     \
-  X(cos, 1) X(floor, 1) X(ceil, 1) X(round, 1) X(clamp, 1)                                    \
+  DESCENT_UNARY_MATH_OPS(X) X(clamp, 1)                                                       \
   /* comparisons and logic (no gradient) */                                                   \
-  X(eq, 0) X(ne, 0) X(lt, 0) X(le, 0) X(gt, 0) X(ge, 0) X(logical_and, 0) X(logical_or, 0)    \
-  X(logical_xor, 0) X(logical_not, 0) X(isnan, 0) X(isinf, 0) X(isfinite, 0)                  \
+  DESCENT_COMPARISON_OPS(X) DESCENT_LOGICAL_BINARY_OPS(X) DESCENT_UNARY_PREDICATE_OPS(X)      \
   /* reductions */                                                                            \
   X(sum, 1) X(mean, 1) X(prod, 1) X(max, 1) X(min, 1) X(max_dim, 1) X(min_dim, 1) X(amax, 1)  \
   X(amin, 1) X(argmax, 0) X(argmin, 0) X(var, 1) X(std, 1) X(logsumexp, 1) X(norm, 1)         \

@@ -84,41 +84,20 @@ Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, Scalar b);
 Tensor where(const Tensor& cond, Scalar a, const Tensor& b);
-Tensor neg(const Tensor& x);
-Tensor abs(const Tensor& x);
-Tensor sign(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor log1p(const Tensor& x);
-Tensor expm1(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
-Tensor square(const Tensor& x);
-Tensor reciprocal(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor relu(const Tensor& x);
-Tensor sin(const Tensor& x);
-Tensor cos(const Tensor& x);
-Tensor floor(const Tensor& x);
-Tensor ceil(const Tensor& x);
-/// Round half to even, as PyTorch.
-Tensor round(const Tensor& x);
+// neg, abs, sign, exp, log, log1p, expm1, sqrt, rsqrt, square, reciprocal, sigmoid, tanh, relu, sin,
+// cos, floor, ceil, round (half to even, as PyTorch): core/op_names.h.
+#define DESCENT_UNARY_FUNCTION(name, differentiable) Tensor name(const Tensor& x);
+DESCENT_UNARY_MATH_OPS(DESCENT_UNARY_FUNCTION)
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);
-Tensor eq(const Tensor& a, const Tensor& b);
-Tensor ne(const Tensor& a, const Tensor& b);
-Tensor lt(const Tensor& a, const Tensor& b);
-Tensor le(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, const Tensor& b);
-Tensor ge(const Tensor& a, const Tensor& b);
-Tensor logical_and(const Tensor& a, const Tensor& b);
-Tensor logical_or(const Tensor& a, const Tensor& b);
-Tensor logical_xor(const Tensor& a, const Tensor& b);
-Tensor logical_not(const Tensor& x);
-Tensor isnan(const Tensor& x);
-Tensor isinf(const Tensor& x);
-Tensor isfinite(const Tensor& x);
+// eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor (broadcasting; bool out) and
+// logical_not, isnan, isinf, isfinite.
+#define DESCENT_BINARY_FUNCTION(name, differentiable) Tensor name(const Tensor& a, const Tensor& b);
+DESCENT_COMPARISON_OPS(DESCENT_BINARY_FUNCTION)
+DESCENT_LOGICAL_BINARY_OPS(DESCENT_BINARY_FUNCTION)
+DESCENT_UNARY_PREDICATE_OPS(DESCENT_UNARY_FUNCTION)
+#undef DESCENT_UNARY_FUNCTION
+#undef DESCENT_BINARY_FUNCTION
 /// True when shapes match and all elements are within atol + rtol * |b| (NaNs equal if equal_nan).
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 /// True when shapes, dtypes and all values are identical.

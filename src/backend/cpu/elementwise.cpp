@@ -98,54 +98,54 @@ void unary_typed(UnaryOp op, const Tensor& in, const Tensor& out) {
   // Cheap ops use the large grain; transcendental ones split earlier.
   const int64_t g = kGrain, gt = kGrain / 8;
   switch (op) {
-    case UnaryOp::Neg:
+    case UnaryOp::neg:
       if constexpr (std::is_same_v<T, bool>) DESCENT_FAIL("neg: not supported for bool tensors; use logical_not");
       else unary_loop<T, T>(in, out, g, [](T x) { return static_cast<T>(-x); });
       return;
-    case UnaryOp::Abs:
+    case UnaryOp::abs:
       unary_loop<T, T>(in, out, g, [](T x) {
         if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
         else return static_cast<T>(x < 0 ? -x : x);
       });
       return;
-    case UnaryOp::Sign:
+    case UnaryOp::sign:
       unary_loop<T, T>(in, out, g, [](T x) {
         if constexpr (std::is_same_v<T, bool>) return x;
         else return static_cast<T>((T(0) < x) - (x < T(0)));
       });
       return;
-    case UnaryOp::Square: unary_loop<T, T>(in, out, g, [](T x) { return static_cast<T>(x * x); }); return;
-    case UnaryOp::Relu:
+    case UnaryOp::square: unary_loop<T, T>(in, out, g, [](T x) { return static_cast<T>(x * x); }); return;
+    case UnaryOp::relu:
       unary_loop<T, T>(in, out, g, [](T x) {
         if constexpr (is_fp<T>) return std::isnan(x) ? x : (x > T(0) ? x : T(0));
         else return x > T(0) ? x : T(0);
       });
       return;
-    case UnaryOp::Floor:
-    case UnaryOp::Ceil:
-    case UnaryOp::Round:
+    case UnaryOp::floor:
+    case UnaryOp::ceil:
+    case UnaryOp::round:
       if constexpr (is_fp<T>) {
-        if (op == UnaryOp::Floor) unary_loop<T, T>(in, out, g, [](T x) { return std::floor(x); });
-        else if (op == UnaryOp::Ceil) unary_loop<T, T>(in, out, g, [](T x) { return std::ceil(x); });
+        if (op == UnaryOp::floor) unary_loop<T, T>(in, out, g, [](T x) { return std::floor(x); });
+        else if (op == UnaryOp::ceil) unary_loop<T, T>(in, out, g, [](T x) { return std::ceil(x); });
         else unary_loop<T, T>(in, out, g, [](T x) { return std::nearbyint(x); });
       } else {
         unary_loop<T, T>(in, out, g, [](T x) { return x; });
       }
       return;
-    case UnaryOp::LogicalNot: unary_loop<bool, T>(in, out, g, [](T x) { return !static_cast<bool>(x); }); return;
-    case UnaryOp::IsNan:
+    case UnaryOp::logical_not: unary_loop<bool, T>(in, out, g, [](T x) { return !static_cast<bool>(x); }); return;
+    case UnaryOp::isnan:
       unary_loop<bool, T>(in, out, g, [](T x) {
         if constexpr (is_fp<T>) return std::isnan(x);
         else return (void)x, false;
       });
       return;
-    case UnaryOp::IsInf:
+    case UnaryOp::isinf:
       unary_loop<bool, T>(in, out, g, [](T x) {
         if constexpr (is_fp<T>) return std::isinf(x);
         else return (void)x, false;
       });
       return;
-    case UnaryOp::IsFinite:
+    case UnaryOp::isfinite:
       unary_loop<bool, T>(in, out, g, [](T x) {
         if constexpr (is_fp<T>) return std::isfinite(x);
         else return (void)x, true;
@@ -155,18 +155,18 @@ void unary_typed(UnaryOp op, const Tensor& in, const Tensor& out) {
   }
   if constexpr (is_fp<T>) {
     switch (op) {
-      case UnaryOp::Exp: unary_loop<T, T>(in, out, gt, [](T x) { return std::exp(x); }); return;
-      case UnaryOp::Log: unary_loop<T, T>(in, out, gt, [](T x) { return std::log(x); }); return;
-      case UnaryOp::Log1p: unary_loop<T, T>(in, out, gt, [](T x) { return std::log1p(x); }); return;
-      case UnaryOp::Expm1: unary_loop<T, T>(in, out, gt, [](T x) { return std::expm1(x); }); return;
-      case UnaryOp::Sqrt: unary_loop<T, T>(in, out, g, [](T x) { return std::sqrt(x); }); return;
-      case UnaryOp::Rsqrt: unary_loop<T, T>(in, out, g, [](T x) { return T(1) / std::sqrt(x); }); return;
-      case UnaryOp::Reciprocal: unary_loop<T, T>(in, out, g, [](T x) { return T(1) / x; }); return;
-      case UnaryOp::Sigmoid: unary_loop<T, T>(in, out, gt, [](T x) { return sigmoid_fn(x); }); return;
-      case UnaryOp::Tanh: unary_loop<T, T>(in, out, gt, [](T x) { return std::tanh(x); }); return;
-      case UnaryOp::Sin: unary_loop<T, T>(in, out, gt, [](T x) { return std::sin(x); }); return;
-      case UnaryOp::Cos: unary_loop<T, T>(in, out, gt, [](T x) { return std::cos(x); }); return;
-      case UnaryOp::Erf: unary_loop<T, T>(in, out, gt, [](T x) { return std::erf(x); }); return;
+      case UnaryOp::exp: unary_loop<T, T>(in, out, gt, [](T x) { return std::exp(x); }); return;
+      case UnaryOp::log: unary_loop<T, T>(in, out, gt, [](T x) { return std::log(x); }); return;
+      case UnaryOp::log1p: unary_loop<T, T>(in, out, gt, [](T x) { return std::log1p(x); }); return;
+      case UnaryOp::expm1: unary_loop<T, T>(in, out, gt, [](T x) { return std::expm1(x); }); return;
+      case UnaryOp::sqrt: unary_loop<T, T>(in, out, g, [](T x) { return std::sqrt(x); }); return;
+      case UnaryOp::rsqrt: unary_loop<T, T>(in, out, g, [](T x) { return T(1) / std::sqrt(x); }); return;
+      case UnaryOp::reciprocal: unary_loop<T, T>(in, out, g, [](T x) { return T(1) / x; }); return;
+      case UnaryOp::sigmoid: unary_loop<T, T>(in, out, gt, [](T x) { return sigmoid_fn(x); }); return;
+      case UnaryOp::tanh: unary_loop<T, T>(in, out, gt, [](T x) { return std::tanh(x); }); return;
+      case UnaryOp::sin: unary_loop<T, T>(in, out, gt, [](T x) { return std::sin(x); }); return;
+      case UnaryOp::cos: unary_loop<T, T>(in, out, gt, [](T x) { return std::cos(x); }); return;
+      case UnaryOp::erf: unary_loop<T, T>(in, out, gt, [](T x) { return std::erf(x); }); return;
       default: break;
     }
   }
@@ -177,51 +177,51 @@ template <typename T>
 void binary_typed(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   using B = bool;
   switch (op) {
-    case BinaryOp::Eq: binary_loop<B, T>(a, b, out, [](T x, T y) { return x == y; }); return;
-    case BinaryOp::Ne: binary_loop<B, T>(a, b, out, [](T x, T y) { return x != y; }); return;
-    case BinaryOp::Lt: binary_loop<B, T>(a, b, out, [](T x, T y) { return x < y; }); return;
-    case BinaryOp::Le: binary_loop<B, T>(a, b, out, [](T x, T y) { return x <= y; }); return;
-    case BinaryOp::Gt: binary_loop<B, T>(a, b, out, [](T x, T y) { return x > y; }); return;
-    case BinaryOp::Ge: binary_loop<B, T>(a, b, out, [](T x, T y) { return x >= y; }); return;
-    case BinaryOp::LogicalAnd: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) && bool(y); }); return;
-    case BinaryOp::LogicalOr: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) || bool(y); }); return;
-    case BinaryOp::LogicalXor: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) != bool(y); }); return;
+    case BinaryOp::eq: binary_loop<B, T>(a, b, out, [](T x, T y) { return x == y; }); return;
+    case BinaryOp::ne: binary_loop<B, T>(a, b, out, [](T x, T y) { return x != y; }); return;
+    case BinaryOp::lt: binary_loop<B, T>(a, b, out, [](T x, T y) { return x < y; }); return;
+    case BinaryOp::le: binary_loop<B, T>(a, b, out, [](T x, T y) { return x <= y; }); return;
+    case BinaryOp::gt: binary_loop<B, T>(a, b, out, [](T x, T y) { return x > y; }); return;
+    case BinaryOp::ge: binary_loop<B, T>(a, b, out, [](T x, T y) { return x >= y; }); return;
+    case BinaryOp::logical_and: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) && bool(y); }); return;
+    case BinaryOp::logical_or: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) || bool(y); }); return;
+    case BinaryOp::logical_xor: binary_loop<B, T>(a, b, out, [](T x, T y) { return bool(x) != bool(y); }); return;
     default: break;
   }
   if constexpr (std::is_same_v<T, bool>) {
     switch (op) {
-      case BinaryOp::Add: binary_loop<T, T>(a, b, out, [](T x, T y) { return x || y; }); return;
-      case BinaryOp::Mul: binary_loop<T, T>(a, b, out, [](T x, T y) { return x && y; }); return;
-      case BinaryOp::Minimum: binary_loop<T, T>(a, b, out, [](T x, T y) { return x && y; }); return;
-      case BinaryOp::Maximum: binary_loop<T, T>(a, b, out, [](T x, T y) { return x || y; }); return;
+      case BinaryOp::add: binary_loop<T, T>(a, b, out, [](T x, T y) { return x || y; }); return;
+      case BinaryOp::mul: binary_loop<T, T>(a, b, out, [](T x, T y) { return x && y; }); return;
+      case BinaryOp::minimum: binary_loop<T, T>(a, b, out, [](T x, T y) { return x && y; }); return;
+      case BinaryOp::maximum: binary_loop<T, T>(a, b, out, [](T x, T y) { return x || y; }); return;
       default: DESCENT_FAIL("binary kernel: op ", int(op), " not supported for bool tensors");
     }
   } else {
     switch (op) {
-      case BinaryOp::Add: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x + y); }); return;
-      case BinaryOp::Sub: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x - y); }); return;
-      case BinaryOp::Mul: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x * y); }); return;
-      case BinaryOp::Div:
+      case BinaryOp::add: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x + y); }); return;
+      case BinaryOp::sub: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x - y); }); return;
+      case BinaryOp::mul: binary_loop<T, T>(a, b, out, [](T x, T y) { return static_cast<T>(x * y); }); return;
+      case BinaryOp::div:
         if constexpr (is_fp<T>) binary_loop<T, T>(a, b, out, [](T x, T y) { return x / y; });
         else DESCENT_FAIL("binary kernel: integer division reached the kernel (ops promote to float)");
         return;
-      case BinaryOp::Pow:
+      case BinaryOp::pow:
         if constexpr (is_fp<T>) binary_loop<T, T>(a, b, out, [](T x, T y) { return std::pow(x, y); });
         else binary_loop<T, T>(a, b, out, [](T x, T y) { return int_pow(x, y); });
         return;
-      case BinaryOp::Minimum:
+      case BinaryOp::minimum:
         binary_loop<T, T>(a, b, out, [](T x, T y) {
           if constexpr (is_fp<T>) if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
           return y < x ? y : x;
         });
         return;
-      case BinaryOp::Maximum:
+      case BinaryOp::maximum:
         binary_loop<T, T>(a, b, out, [](T x, T y) {
           if constexpr (is_fp<T>) if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
           return y > x ? y : x;
         });
         return;
-      case BinaryOp::ReluBackward:
+      case BinaryOp::relu_backward:
         binary_loop<T, T>(a, b, out, [](T g, T y) { return y > T(0) ? g : T(0); });
         return;
       default: DESCENT_FAIL("binary kernel: unknown op ", int(op));

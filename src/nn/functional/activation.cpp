@@ -40,7 +40,7 @@ Tensor unary_activation(const char* op, const char* node, const Tensor& x, bool 
 // erf through the backend (no public tensor op yet); x is floating.
 Tensor erf_values(const Tensor& x) {
   Tensor out = ops::empty_like_layout(x.sizes(), x.dtype(), x);
-  if (out.numel() > 0) ops::be(x).unary(backend::UnaryOp::Erf, x, out);
+  if (out.numel() > 0) ops::be(x).unary(backend::UnaryOp::erf, x, out);
   return out;
 }
 

@@ -121,7 +121,7 @@ Tensor conv2d_4d(const Ctx& c, const Tensor& x, const Tensor& weight, const Tens
 // Adds bias [O] to out [N, O, H, W] in place (no history).
 void add_bias_(const Tensor& out, const Tensor& bias) {
   Tensor b = ops::raw_view(bias, {1, bias.size(0), 1, 1}, {0, bias.stride(0), 0, 0}, bias.storage_offset());
-  be(out).binary(backend::BinaryOp::Add, out, ops::raw_expand(b, out.sizes()), out);
+  be(out).binary(backend::BinaryOp::add, out, ops::raw_expand(b, out.sizes()), out);
 }
 
 Tensor conv_transpose2d_4d(const Ctx& c, const Tensor& x, const Tensor& weight, const Tensor& bias, Window2d w,
