@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "ops/op_coverage.h"
 
 using namespace descent;
+
+DESCENT_VALUE_TESTS_FOR("index_select", "gather", "scatter", "scatter_add", "masked_fill", "masked_select");
 
 namespace {
 

@@ -7,8 +7,11 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "ops/op_coverage.h"
 
 using namespace descent;
+
+DESCENT_VALUE_TESTS_FOR("matmul", "mm", "bmm", "addmm", "outer", "dot");
 
 namespace {
 

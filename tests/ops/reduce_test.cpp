@@ -9,9 +9,13 @@
 
 #include "descent/descent.h"
 #include "test_util.h"
+#include "ops/op_coverage.h"
 
 using namespace descent;
 using namespace test_util;
+
+DESCENT_VALUE_TESTS_FOR("sum", "mean", "prod", "max", "min", "max_dim", "min_dim", "amax", "amin", "argmax", "argmin", "var",
+                        "std", "logsumexp", "norm", "all", "any", "cumsum");
 
 namespace {
 

@@ -6,8 +6,13 @@
 #include <vector>
 
 #include "descent/descent.h"
+#include "ops/op_coverage.h"
 
 using namespace descent;
+
+DESCENT_VALUE_TESTS_FOR("view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose", "t",
+                        "narrow", "slice", "select", "expand", "broadcast_to", "as_strided", "split", "chunk", "unbind",
+                        "movedim", "cat", "stack", "repeat", "flip", "clone", "contiguous", "to_dtype");
 
 namespace {
 
