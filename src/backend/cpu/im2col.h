@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu_features.h"
+#include "window.h"
 
 namespace descent::backend::cpu {
 
@@ -22,15 +23,6 @@ struct Geom {
   int64_t kk() const { return kh * kw; }
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
-
-// Range of output positions o (0 <= o < out) whose input coordinate o*s - p + k*d lies in [0, in).
-inline void valid_range(int64_t out, int64_t in, int64_t s, int64_t p, int64_t kd, int64_t& lo, int64_t& hi) {
-  // o*s >= p - kd  and  o*s <= in - 1 + p - kd
-  const int64_t a = p - kd, b = in - 1 + p - kd;
-  lo = a <= 0 ? 0 : (a + s - 1) / s;
-  hi = b < 0 ? 0 : std::min(out, b / s + 1);
-  if (hi < lo) hi = lo;
-}
 
 // ---- NCHW im2col / col2im for one image and one group: cols [Cg*kh*kw, Ho*Wo], rows ld apart ----
 // Rows are short (Wo elements), so plain loops the compiler vectorises beat memcpy/memset calls.
