@@ -397,96 +397,97 @@ std::string render(const std::string& title, const std::string& subtitle,
   return r.render();
 }
 
-}  // namespace
+/// A cluster config read: the top-level keys, [cluster], and the trained run when features = "model".
+struct ClusterJob {
+  toml::table config;  ///< becomes the resolved config
+  std::string name;
+  int64_t seed = 0, threads = 0, report_samples = 8;
+  ClusterSettings cs;
+  std::optional<TrainedModel> trained;
+};
 
-int cluster_command(const ClusterArgs& args) {
-  toml::table config = load_toml(args.config);
-  for (const auto& s : args.sets) apply_override(config, s);
-  Section top(config, "");
-  const std::string name = top.string("name", fs::path(args.config).stem().string());
+ClusterJob read_job(const ClusterArgs& args) {
+  ClusterJob job;
+  job.config = load_with_overrides(args.config, args.sets);
+  Section top(job.config, "");
+  job.name = top.string("name", fs::path(args.config).stem().string());
   top.choice("task", "clustering", {"clustering"});
-  const int64_t seed = top.integer("seed", 0, 0, INT64_MAX);
-  const int64_t threads = top.integer("threads", 0, 0, 256);
-  const int64_t report_samples = top.integer("report_samples", 8, 0, 1024);
-  const ClusterSettings cs = read_cluster(top.table("cluster"));
+  job.seed = top.integer("seed", 0, 0, INT64_MAX);
+  job.threads = top.integer("threads", 0, 0, 256);
+  job.report_samples = top.integer("report_samples", 8, 0, 1024);
+  job.cs = read_cluster(top.table("cluster"));
   top.allow("data");
   top.finish();
-  if (threads > 0) set_num_threads(int(threads));
-
   // The model first: without [data] its run's [data] is used.
-  std::optional<TrainedModel> trained;
-  if (cs.features == "model") trained = open_trained(cs.run);
-  DESCENT_CONFIG_CHECK(config.contains("data") || trained, "data: missing (required); give a [data] section as for ",
+  if (job.cs.features == "model") job.trained = open_trained(job.cs.run);
+  DESCENT_CONFIG_CHECK(job.config.contains("data") || job.trained, "data: missing (required); give a [data] section as for ",
                        "`descent train` (or cluster.features = \"model\" to use its run's data)");
-  if (!config.contains("data")) {
-    toml::table d = trained->data_table;
+  if (!job.config.contains("data")) {
+    toml::table d = job.trained->data_table;
     d.erase("labelled_fraction");  // a semi-supervised run's key; clustering reads the data as classification does
-    config.insert_or_assign("data", d);
+    job.config.insert_or_assign("data", d);
   }
-  DESCENT_CONFIG_CHECK(config["data"].is_table(), "data: expected a table, got ", describe(*config.get("data")));
+  DESCENT_CONFIG_CHECK(job.config["data"].is_table(), "data: expected a table, got ", describe(*job.config.get("data")));
+  return job;
+}
 
-  // [data] is read by the training reader: the same keys, defaults, paths and splits.
+/// [data] read by the training reader (the same keys, defaults, paths and splits), without
+/// training augmentation: every example is clustered as it is.
+DataBundle read_cluster_data(ClusterJob& job, const std::string& source) {
   toml::table as_training;
-  as_training.insert_or_assign("name", name);
+  as_training.insert_or_assign("name", job.name);
   as_training.insert_or_assign("task", "classification");
-  as_training.insert_or_assign("seed", seed);
-  as_training.insert_or_assign("data", *config["data"].as_table());
+  as_training.insert_or_assign("seed", job.seed);
+  as_training.insert_or_assign("data", *job.config["data"].as_table());
   toml::table model;
   model.insert_or_assign("builtin", "mlp");
   as_training.insert_or_assign("model", model);
-  Settings st = read_settings(as_training, args.config);
-  st.data.hflip = false;  // no training augmentation: every example is clustered as it is
+  Settings st = read_settings(as_training, source);
+  st.data.hflip = false;
   st.data.crop_padding = 0;
-  config.insert_or_assign("data", *as_training["data"].as_table());
-  const std::string kind = st.data.kind;
-  const bool text = kind == "text_csv" || kind == "text_folder";
-  DESCENT_CONFIG_CHECK(!text || cs.features == "model", "cluster.features: 'raw' is not defined for data.kind '", kind,
+  job.config.insert_or_assign("data", *as_training["data"].as_table());
+  const std::string& kind = st.data.kind;
+  DESCENT_CONFIG_CHECK((kind != "text_csv" && kind != "text_folder") || job.cs.features == "model",
+                       "cluster.features: 'raw' is not defined for data.kind '", kind,
                        "' (token ids are not features); use features = \"model\" with the run of a text model");
-  DataBundle b = build_data(st);
+  return build_data(st);
+}
 
-  std::vector<std::pair<std::string, data::DatasetPtr>> parts;
-  if (cs.split == "train" || cs.split == "all") parts.emplace_back("train", b.train);
-  if (cs.split == "val" || cs.split == "all") parts.emplace_back("val", b.val);
-  if (cs.split == "test" || cs.split == "all") parts.emplace_back("test", b.test);
+/// What is clustered: the raw examples, or a trained model's layer applied to them.
+struct Features {
+  std::function<Tensor(const Tensor&)> fn = [](const Tensor& x) { return x; };
+  std::string desc = "raw";
+};
 
-  std::function<Tensor(const Tensor&)> features = [](const Tensor& x) { return x; };
-  std::string feature_desc = "raw";
-  if (trained) {
-    InputAdapter adapt = adapt_inputs(b.pre, trained->pre, cs.run);
-    data::DataLoader probe_loader = make_loader(b, parts[0].second, 8, false, 0);
-    Tensor probe = adapt((*probe_loader.begin()).data);
-    StageFeatures stage = stage_features(*trained, cs.layer, probe);
-    features = [adapt, stage](const Tensor& x) {
-      NoGradGuard no_grad;
-      return stage(adapt(x));
-    };
-    feature_desc = "model layer '" + cs.layer + "' of " + cs.run;
-  }
-  const bool image = b.pre.modality == "image";
-  Clustered c = collect(b, parts, features, image && report_samples > 0);
-  const int64_t n = c.x.size(0), dim = c.x.size(1);
+Features cluster_features(const ClusterJob& job, const DataBundle& b, const data::DatasetPtr& first_part) {
+  Features f;
+  if (!job.trained) return f;
+  InputAdapter adapt = adapt_inputs(b.pre, job.trained->pre, job.cs.run);
+  data::DataLoader probe_loader = make_loader(b, first_part, 8, false, 0);
+  Tensor probe = adapt((*probe_loader.begin()).data);
+  StageFeatures stage = stage_features(*job.trained, job.cs.layer, probe);
+  f.fn = [adapt, stage](const Tensor& x) {
+    NoGradGuard no_grad;
+    return stage(adapt(x));
+  };
+  f.desc = "model layer '" + job.cs.layer + "' of " + job.cs.run;
+  return f;
+}
 
-  int64_t k = cs.n_clusters;
-  if (k == 0) k = b.num_classes;
-  config["cluster"].as_table()->insert_or_assign("n_clusters", k);
-  DESCENT_CONFIG_CHECK(k >= 1 && k <= n, "cluster.n_clusters: ", k, " clusters for ", n, " examples of split '", cs.split,
-                       "'; need 1 to ", n);
-  for (int64_t y : c.labels) DESCENT_CHECK(y >= 0, "data: negative class label ", y);
-
-  if (!args.quiet)
-    std::fprintf(stderr, "descent cluster: %s, %s k = %lld on %lld %s examples of %lld features (%s)\n", name.c_str(),
-                 cs.method.c_str(), static_cast<long long>(k), static_cast<long long>(n), cs.split.c_str(),
-                 static_cast<long long>(dim), feature_desc.c_str());
-
-  const double t0 = now_seconds();
+/// A fitted clustering.
+struct Fit {
   Tensor centers, labels;
-  double inertia = 0;
-  int64_t n_iter = 0;
+  double inertia = 0, seconds = 0;
+  int64_t n_iter = 0;  ///< Lloyd iterations (kmeans) or mini-batch steps
+};
+
+Fit fit_clusters(const ClusterSettings& cs, int64_t k, const Tensor& x, uint64_t seed) {
+  Fit f;
+  const double t0 = now_seconds();
   if (cs.method == "kmeans") {
-    cluster::KMeans km(
-        cluster::KMeansOptions(k).n_init(cs.n_init).max_iter(cs.max_iter).tol(cs.tol).init(cs.init).seed(uint64_t(seed)));
-    km.fit(c.x);
-    centers = km.centers(), labels = km.labels(), inertia = km.inertia(), n_iter = km.n_iter();
+    cluster::KMeans km(cluster::KMeansOptions(k).n_init(cs.n_init).max_iter(cs.max_iter).tol(cs.tol).init(cs.init).seed(seed));
+    km.fit(x);
+    f.centers = km.centers(), f.labels = km.labels(), f.inertia = km.inertia(), f.n_iter = km.n_iter();
   } else {
     cluster::MiniBatchKMeans mbk(cluster::MiniBatchKMeansOptions(k)
                                      .n_init(cs.n_init)
@@ -494,92 +495,135 @@ int cluster_command(const ClusterArgs& args) {
                                      .tol(cs.tol)
                                      .init(cs.init)
                                      .batch_size(cs.batch_size)
-                                     .seed(uint64_t(seed)));
-    mbk.fit(c.x);
-    centers = mbk.centers(), labels = mbk.labels(), inertia = mbk.inertia(), n_iter = mbk.n_steps();
+                                     .seed(seed));
+    mbk.fit(x);
+    f.centers = mbk.centers(), f.labels = mbk.labels(), f.inertia = mbk.inertia(), f.n_iter = mbk.n_steps();
   }
-  const double seconds = now_seconds() - t0;
-  const std::vector<int64_t> assign = to_ints(labels);
+  f.seconds = now_seconds() - t0;
+  return f;
+}
 
+/// Quality scores: silhouette (NaN when undefined), and agreement with the classes when labelled.
+struct Scores {
+  double silhouette = std::nan(""), ari = std::nan(""), nmi = std::nan(""), purity = std::nan("");
+};
+
+json cluster_metrics(const ClusterSettings& cs, int64_t k, const Clustered& c, const Fit& fit,
+                     const std::vector<int64_t>& assign, uint64_t seed, Scores& scores) {
+  const int64_t n = c.x.size(0);
   json metrics;
   metrics["method"] = cs.method;
   metrics["n_clusters"] = k;
   metrics["samples"] = n;
-  metrics["features"] = dim;
+  metrics["features"] = c.x.size(1);
   metrics["split"] = cs.split;
-  metrics["inertia"] = inertia;
-  metrics[cs.method == "kmeans" ? "n_iter" : "n_steps"] = n_iter;
-  metrics["seconds"] = seconds;
+  metrics["inertia"] = fit.inertia;
+  metrics[cs.method == "kmeans" ? "n_iter" : "n_steps"] = fit.n_iter;
+  metrics["seconds"] = fit.seconds;
   metrics["threads"] = get_num_threads();
   std::set<int64_t> used(assign.begin(), assign.end());
-  double silhouette = std::nan("");
   if (used.size() >= 2 && int64_t(used.size()) <= n - 1) {
-    silhouette = cluster::silhouette_score(c.x, labels, cluster::SilhouetteOptions().sample_size(5000).seed(uint64_t(seed)));
-    metrics["silhouette"] = silhouette;
+    scores.silhouette = cluster::silhouette_score(c.x, fit.labels, cluster::SilhouetteOptions().sample_size(5000).seed(seed));
+    metrics["silhouette"] = scores.silhouette;
   } else {
     metrics["silhouette"] = nullptr;  // undefined for a single non-empty cluster (or one example per cluster)
   }
   metrics["silhouette_sample"] = std::min<int64_t>(n, 5000);
-  double ari = std::nan(""), nmi = std::nan(""), pur = std::nan("");
   if (!c.labels.empty()) {
     Tensor truth = from_vector(c.labels, {n});
-    ari = cluster::adjusted_rand_index(truth, labels);
-    nmi = cluster::normalized_mutual_info(truth, labels);
-    pur = cluster::purity(truth, labels);
-    metrics["adjusted_rand_index"] = ari;
-    metrics["normalized_mutual_info"] = nmi;
-    metrics["purity"] = pur;
+    scores.ari = cluster::adjusted_rand_index(truth, fit.labels);
+    scores.nmi = cluster::normalized_mutual_info(truth, fit.labels);
+    scores.purity = cluster::purity(truth, fit.labels);
+    metrics["adjusted_rand_index"] = scores.ari;
+    metrics["normalized_mutual_info"] = scores.nmi;
+    metrics["purity"] = scores.purity;
   }
+  return metrics;
+}
 
-  const fs::path run = args.out.empty() ? fs::path("runs") / name : fs::path(args.out);
-  fs::create_directories(run);
-  io::atomic_write((run / "config.toml").string(), to_toml(config));
-  io::atomic_write((run / "metrics.json").string(), metrics.dump(2) + "\n");
-  {
-    OrderedDict<Tensor> t;
-    t.insert("centers", centers.contiguous());
-    io::save_safetensors((run / "centers.safetensors").string(), t,
-                         {{"method", cs.method}, {"features", feature_desc}, {"split", cs.split}});
-  }
-  {
-    std::string csv = "index,split,cluster,label,class\n";
-    const auto& classes = b.pre.class_names;
-    for (int64_t i = 0; i < n; ++i) {
-      csv += std::to_string(c.index[size_t(i)]) + "," + c.split[size_t(i)] + "," + std::to_string(assign[size_t(i)]) + ",";
-      if (!c.labels.empty()) {
-        const int64_t y = c.labels[size_t(i)];
-        csv += std::to_string(y) + "," + csv_field(y < int64_t(classes.size()) ? classes[size_t(y)] : std::to_string(y));
-      } else {
-        csv += ",";
-      }
-      csv += "\n";
+/// assignments.csv: one row per clustered example (its source index, split, cluster, label, class).
+std::string assignments_csv(const Clustered& c, const std::vector<int64_t>& assign, const std::vector<std::string>& classes) {
+  std::string csv = "index,split,cluster,label,class\n";
+  for (size_t i = 0; i < assign.size(); ++i) {
+    csv += std::to_string(c.index[i]) + "," + c.split[i] + "," + std::to_string(assign[i]) + ",";
+    if (!c.labels.empty()) {
+      const int64_t y = c.labels[i];
+      csv += std::to_string(y) + "," + csv_field(y < int64_t(classes.size()) ? classes[size_t(y)] : std::to_string(y));
+    } else {
+      csv += ",";
     }
-    io::atomic_write((run / "assignments.csv").string(), csv);
+    csv += "\n";
   }
+  return csv;
+}
+
+}  // namespace
+
+int cluster_command(const ClusterArgs& args) {
+  ClusterJob job = read_job(args);
+  const ClusterSettings& cs = job.cs;
+  if (job.threads > 0) set_num_threads(int(job.threads));
+  DataBundle b = read_cluster_data(job, args.config);
+
+  std::vector<std::pair<std::string, data::DatasetPtr>> parts;
+  if (cs.split == "train" || cs.split == "all") parts.emplace_back("train", b.train);
+  if (cs.split == "val" || cs.split == "all") parts.emplace_back("val", b.val);
+  if (cs.split == "test" || cs.split == "all") parts.emplace_back("test", b.test);
+  const Features features = cluster_features(job, b, parts[0].second);
+  const bool image = b.pre.modality == "image";
+  Clustered c = collect(b, parts, features.fn, image && job.report_samples > 0);
+  const int64_t n = c.x.size(0), dim = c.x.size(1);
+
+  const int64_t k = cs.n_clusters == 0 ? b.num_classes : cs.n_clusters;
+  job.config["cluster"].as_table()->insert_or_assign("n_clusters", k);
+  DESCENT_CONFIG_CHECK(k >= 1 && k <= n, "cluster.n_clusters: ", k, " clusters for ", n, " examples of split '", cs.split,
+                       "'; need 1 to ", n);
+  for (int64_t y : c.labels) DESCENT_CHECK(y >= 0, "data: negative class label ", y);
+  if (!args.quiet)
+    std::fprintf(stderr, "descent cluster: %s, %s k = %lld on %lld %s examples of %lld features (%s)\n", job.name.c_str(),
+                 cs.method.c_str(), static_cast<long long>(k), static_cast<long long>(n), cs.split.c_str(),
+                 static_cast<long long>(dim), features.desc.c_str());
+
+  const uint64_t seed = uint64_t(job.seed);
+  const Fit fit = fit_clusters(cs, k, c.x, seed);
+  const std::vector<int64_t> assign = to_ints(fit.labels);
+  Scores sc;
+  const json metrics = cluster_metrics(cs, k, c, fit, assign, seed, sc);
+
+  const fs::path run = args.out.empty() ? fs::path("runs") / job.name : fs::path(args.out);
+  fs::create_directories(run);
+  io::atomic_write((run / "config.toml").string(), to_toml(job.config));
+  io::atomic_write((run / "metrics.json").string(), metrics.dump(2) + "\n");
+  OrderedDict<Tensor> centers;
+  centers.insert("centers", fit.centers.contiguous());
+  io::save_safetensors((run / "centers.safetensors").string(), centers,
+                       {{"method", cs.method}, {"features", features.desc}, {"split", cs.split}});
+  io::atomic_write((run / "assignments.csv").string(), assignments_csv(c, assign, b.pre.class_names));
 
   auto opt = [](double v) { return std::isfinite(v) ? fmt(v) : std::string("-"); };
   std::vector<std::pair<std::string, std::string>> summary = {
       {"method", cs.method + ", k = " + std::to_string(k) + ", n_init = " + std::to_string(cs.n_init) + ", init " + cs.init},
       {"examples", std::to_string(n) + " of split '" + cs.split + "'"},
       {"data", b.summary},
-      {"features", std::to_string(dim) + " (" + feature_desc + ")"},
-      {"inertia", fmt(inertia, "%.6g")},
-      {cs.method == "kmeans" ? "Lloyd iterations" : "mini-batch steps", std::to_string(n_iter)},
-      {"time", fmt(seconds, "%.2f") + " s on " + std::to_string(get_num_threads()) + " threads"},
-      {"silhouette", opt(silhouette) + (n > 5000 ? " (on 5000 sampled examples)" : "")}};
+      {"features", std::to_string(dim) + " (" + features.desc + ")"},
+      {"inertia", fmt(fit.inertia, "%.6g")},
+      {cs.method == "kmeans" ? "Lloyd iterations" : "mini-batch steps", std::to_string(fit.n_iter)},
+      {"time", fmt(fit.seconds, "%.2f") + " s on " + std::to_string(get_num_threads()) + " threads"},
+      {"silhouette", opt(sc.silhouette) + (n > 5000 ? " (on 5000 sampled examples)" : "")}};
   if (!c.labels.empty()) {
-    summary.push_back({"adjusted Rand index", opt(ari)});
-    summary.push_back({"normalized mutual information", opt(nmi)});
-    summary.push_back({"purity", opt(pur)});
+    summary.push_back({"adjusted Rand index", opt(sc.ari)});
+    summary.push_back({"normalized mutual information", opt(sc.nmi)});
+    summary.push_back({"purity", opt(sc.purity)});
   }
-  const std::string html = render(name + ": clustering", fs::absolute(run).string(), summary, c, assign, centers, k,
-                                  b.pre.class_names, std::min<int64_t>(report_samples, 8), uint64_t(seed));
+  const std::string html = render(job.name + ": clustering", fs::absolute(run).string(), summary, c, assign, fit.centers, k,
+                                  b.pre.class_names, std::min<int64_t>(job.report_samples, 8), seed);
   io::atomic_write((run / "report.html").string(), html);
 
   std::printf("%s k=%lld on %lld examples: inertia %s, silhouette %s", cs.method.c_str(), static_cast<long long>(k),
-              static_cast<long long>(n), fmt(inertia, "%.6g").c_str(), opt(silhouette).c_str());
-  if (!c.labels.empty()) std::printf(", ARI %s, NMI %s, purity %s", opt(ari).c_str(), opt(nmi).c_str(), opt(pur).c_str());
-  std::printf(" (%.2f s)\n", seconds);
+              static_cast<long long>(n), fmt(fit.inertia, "%.6g").c_str(), opt(sc.silhouette).c_str());
+  if (!c.labels.empty())
+    std::printf(", ARI %s, NMI %s, purity %s", opt(sc.ari).c_str(), opt(sc.nmi).c_str(), opt(sc.purity).c_str());
+  std::printf(" (%.2f s)\n", fit.seconds);
   std::printf("report: %s\n", fs::absolute(run / "report.html").c_str());
   return 0;
 }
