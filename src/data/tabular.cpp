@@ -82,6 +82,249 @@ std::string format_double(double v) {
   return std::string(buf, r.ptr);
 }
 
+/// The feature columns to read (all but the target when none are named), checked against the header.
+std::vector<ColumnState> plan_columns(const CsvReader& csv, const TabularOptions& o, const std::string& ctx) {
+  std::vector<std::string> names = o.features_;
+  if (names.empty()) {
+    for (const auto& h : csv.header())
+      if (h != o.target_) names.push_back(h);
+  }
+  DESCENT_CHECK(!names.empty(), ctx, ": no feature columns (the file has only the target '", o.target_, "')");
+  std::set<std::string> seen;
+  for (const auto& f : names) {
+    DESCENT_CHECK(f != o.target_, ctx, ": column '", f, "' is both a feature and the target");
+    DESCENT_CHECK(seen.insert(f).second, ctx, ": feature column '", f, "' is listed twice");
+  }
+  for (const auto& c : o.categorical_)
+    DESCENT_CHECK(seen.count(c), ctx, ": categorical column '", c, "' is not among the feature columns");
+  std::vector<ColumnState> cols(names.size());
+  for (size_t k = 0; k < cols.size(); ++k) {
+    cols[k].name = names[k];
+    cols[k].csv_index = csv.column_index(names[k]);
+    cols[k].forced_categorical = std::find(o.categorical_.begin(), o.categorical_.end(), names[k]) != o.categorical_.end();
+    if (cols[k].forced_categorical) cols[k].kind = ColumnState::kCategorical;
+  }
+  return cols;
+}
+
+/// Every row of the file: the features column by column (a column's kind is decided by its first
+/// present value) and the raw targets.
+struct RawTable {
+  std::vector<ColumnState> cols;
+  std::vector<double> target_numbers;       ///< regression
+  std::vector<std::string> target_strings;  ///< classification
+  int64_t n = 0;
+};
+
+/// One feature value of the current row into its column; where() names the cell in errors.
+template <typename Where>
+void read_feature(ColumnState& c, const std::string& f, bool is_missing, bool impute, int64_t row, const Where& where) {
+  if (is_missing) {
+    DESCENT_CHECK(impute, where(), ": missing value (", show(f), "); ask for an imputation (TabularOptions::imputation) to fill it");
+    ++c.missing;
+  }
+  if (c.kind == ColumnState::kUnknown) {
+    if (is_missing) {
+      ++c.leading_missing;
+      return;
+    }
+    double v;
+    c.kind = parse_number(f, v) ? ColumnState::kNumeric : ColumnState::kCategorical;
+    c.first_value_row = row;
+    c.first_value = f;
+    if (c.kind == ColumnState::kNumeric) c.numbers.assign(size_t(c.leading_missing), kMissing);
+    else c.codes.assign(size_t(c.leading_missing), -1);
+  }
+  if (c.kind == ColumnState::kNumeric) {
+    double v = kMissing;
+    if (!is_missing)
+      DESCENT_CHECK(parse_number(f, v), where(), ": ", show(f), " is not a finite number, but the column is numeric (row ",
+                    c.first_value_row, " holds ", show(c.first_value),
+                    "); list it in TabularOptions::categorical to treat it as categories");
+    c.numbers.push_back(v);
+  } else {
+    int32_t code = -1;
+    if (!is_missing) {
+      auto [it, inserted] = c.code_of.emplace(f, int32_t(c.values_by_code.size()));
+      if (inserted) c.values_by_code.push_back(f);
+      code = it->second;
+    }
+    c.codes.push_back(code);
+  }
+}
+
+RawTable read_rows(CsvReader& csv, std::vector<ColumnState> cols, const TabularOptions& o,
+                   const std::set<std::string>& missing_set, const std::string& ctx) {
+  RawTable t;
+  t.cols = std::move(cols);
+  const int64_t target_col = csv.column_index(o.target_);
+  const bool impute = o.imputation_ != Imputation::kNone;
+  const bool classification = o.task_ == TabularTask::kClassification;
+  auto where = [&](const std::string& column) {
+    return detail::str_cat(ctx, ": row ", csv.row(), " (line ", csv.line(), "), column '", column, "'");
+  };
+  std::vector<std::string> row;
+  while (csv.next(row)) {
+    const std::string& target = row[size_t(target_col)];
+    const bool unlabelled = missing_set.count(target) > 0;
+    DESCENT_CHECK(!unlabelled || (o.allow_missing_target_ && classification), where(o.target_),
+                  ": the target is missing (", show(target), "); rows without a target cannot be used",
+                  classification ? " (unless allow_missing_target: unlabelled rows)" : "");
+    if (!classification) {
+      double v;
+      DESCENT_CHECK(parse_number(target, v), where(o.target_), ": target ", show(target),
+                    " is not a finite number (use TabularTask::kClassification for class labels)");
+      t.target_numbers.push_back(v);
+    } else {
+      t.target_strings.push_back(target);
+    }
+    for (auto& c : t.cols) {
+      const std::string& f = row[size_t(c.csv_index)];
+      read_feature(c, f, missing_set.count(f) > 0, impute, csv.row(), [&] { return where(c.name); });
+    }
+    ++t.n;
+  }
+  DESCENT_CHECK(t.n > 0, ctx, ": the file has a header but no rows");
+  return t;
+}
+
+/// A numeric column's fill value by the imputation rule, from its present values.
+double numeric_fill(const ColumnState& c, const TabularOptions& o, const std::string& ctx) {
+  double fill = o.fill_value_;
+  std::vector<double> present;
+  for (double v : c.numbers)
+    if (!std::isnan(v)) present.push_back(v);
+  if (o.imputation_ == Imputation::kMean) {
+    double s = 0;
+    for (double v : present) s += v;
+    fill = s / double(present.size());
+  } else if (o.imputation_ == Imputation::kMedian) {
+    std::sort(present.begin(), present.end());
+    const size_t m = present.size() / 2;
+    fill = present.size() % 2 ? present[m] : 0.5 * (present[m - 1] + present[m]);
+  } else if (o.imputation_ == Imputation::kMostFrequent) {
+    std::map<double, int64_t> counts;
+    for (double v : present) ++counts[v];
+    fill = most_frequent(counts);
+  }
+  DESCENT_CHECK(std::isfinite(fill), ctx, ": column '", c.name, "': the fill value ", fill, " is not finite");
+  return fill;
+}
+
+/// A categorical column's fill category: the constant, or the most frequent (first in category
+/// order among ties).
+std::string category_fill(const ColumnState& c, const TabularOptions& o, const std::string& ctx) {
+  if (o.imputation_ == Imputation::kConstant) return o.fill_category_;
+  DESCENT_CHECK(!c.values_by_code.empty(), ctx, ": column '", c.name, "' has no values to impute from");
+  std::map<std::string, int64_t> counts;
+  for (int32_t code : c.codes)
+    if (code >= 0) ++counts[c.values_by_code[size_t(code)]];
+  std::string fill;
+  int64_t best = -1;
+  for (const auto& v : sorted_class_names(c.values_by_code))
+    if (counts[v] > best) {
+      best = counts[v];
+      fill = v;
+    }
+  return fill;
+}
+
+/// Fills a column's missing values and fixes its final form: its TabularColumn description (first
+/// = its offset in the feature row) and the names of the features it becomes.
+TabularColumn finish_column(ColumnState& c, int64_t n, int64_t first, const TabularOptions& o, const std::string& ctx,
+                            std::vector<std::string>& feature_names, std::vector<bool>& numeric_mask) {
+  if (c.kind == ColumnState::kUnknown) {  // every value missing
+    DESCENT_CHECK(o.imputation_ == Imputation::kConstant, ctx, ": column '", c.name, "' has no values at all, so imputation '",
+                  imputation_name(o.imputation_), "' has nothing to compute from (use kConstant, or leave the column out)");
+    c.kind = c.forced_categorical ? ColumnState::kCategorical : ColumnState::kNumeric;
+    if (c.kind == ColumnState::kNumeric) c.numbers.assign(size_t(n), kMissing);
+    else c.codes.assign(size_t(n), -1);
+  }
+  TabularColumn info;
+  info.name = c.name;
+  info.missing = c.missing;
+  info.first = first;
+  if (c.kind == ColumnState::kNumeric) {
+    if (c.missing > 0) {
+      const double fill = numeric_fill(c, o, ctx);
+      for (double& v : c.numbers)
+        if (std::isnan(v)) v = fill;
+      info.filled_with = format_double(fill);
+    }
+    info.width = 1;
+    feature_names.push_back(c.name);
+    numeric_mask.push_back(true);
+    return info;
+  }
+  info.categorical = true;
+  if (c.missing > 0) {
+    const std::string fill = category_fill(c, o, ctx);
+    auto [it, inserted] = c.code_of.emplace(fill, int32_t(c.values_by_code.size()));
+    if (inserted) c.values_by_code.push_back(fill);
+    for (int32_t& code : c.codes)
+      if (code < 0) code = it->second;
+    info.filled_with = fill;
+  }
+  info.categories = sorted_class_names(c.values_by_code);
+  // Provisional codes -> sorted positions.
+  std::vector<int32_t> remap(c.values_by_code.size());
+  for (size_t k = 0; k < info.categories.size(); ++k) remap[size_t(c.code_of.at(info.categories[k]))] = int32_t(k);
+  for (int32_t& code : c.codes) code = remap[size_t(code)];
+  if (o.encoding_ == CategoricalEncoding::kOneHot) {
+    info.width = int64_t(info.categories.size());
+    for (const auto& cat : info.categories) {
+      feature_names.push_back(c.name + "=" + cat);
+      numeric_mask.push_back(false);
+    }
+  } else {
+    DESCENT_CHECK(info.categories.size() <= (size_t(1) << 24), ctx, ": column '", c.name, "' has ", info.categories.size(),
+                  " categories, more than float32 holds exactly as indices");
+    info.width = 1;
+    feature_names.push_back(c.name);
+    numeric_mask.push_back(false);
+  }
+  return info;
+}
+
+/// The float32 [n, width] feature matrix: numbers, one-hot blocks or category indices.
+Tensor lay_out_features(const std::vector<ColumnState>& cols, const std::vector<TabularColumn>& info, int64_t n,
+                        int64_t width, CategoricalEncoding encoding, const std::string& ctx) {
+  DESCENT_CHECK(n <= std::numeric_limits<int64_t>::max() / std::max<int64_t>(width, 1), ctx, ": too many values");
+  Tensor features = zeros({n, width}, kFloat32);
+  float* x = features.data_ptr<float>();
+  for (size_t k = 0; k < cols.size(); ++k) {
+    const ColumnState& c = cols[k];
+    for (int64_t i = 0; i < n; ++i) {
+      float* r = x + i * width + info[k].first;
+      if (!info[k].categorical) r[0] = float(c.numbers[size_t(i)]);
+      else if (encoding == CategoricalEncoding::kOneHot) r[c.codes[size_t(i)]] = 1.0f;
+      else r[0] = float(c.codes[size_t(i)]);
+    }
+  }
+  return features;
+}
+
+/// Class labels as int64 indices into the sorted class names (classes); a missing target
+/// (allow_missing_target) is not a class and becomes -1, unlabelled.
+Tensor encode_classes(const std::vector<std::string>& targets, const std::set<std::string>& missing_set,
+                      std::vector<std::string>& classes, const std::string& ctx) {
+  std::vector<std::string> present;
+  for (const auto& t : targets)
+    if (!missing_set.count(t)) present.push_back(t);
+  DESCENT_CHECK(!present.empty(), ctx, ": every target is missing; at least one row needs a label");
+  classes = sorted_class_names(present);
+  std::map<std::string, int64_t> index;
+  for (size_t k = 0; k < classes.size(); ++k) index[classes[k]] = int64_t(k);
+  const int64_t n = int64_t(targets.size());
+  Tensor y = empty({n}, kInt64);
+  int64_t* yp = y.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    auto it = index.find(targets[size_t(i)]);
+    yp[i] = it == index.end() ? -1 : it->second;
+  }
+  return y;
+}
+
 }  // namespace
 
 std::shared_ptr<TabularDataset> TabularDataset::from_csv(const std::string& path, const TabularOptions& o) {
@@ -89,220 +332,25 @@ std::shared_ptr<TabularDataset> TabularDataset::from_csv(const std::string& path
   DESCENT_CHECK(o.csv_.header_, ctx, ": the CSV needs a header to find the columns by name");
   DESCENT_CHECK(!o.target_.empty(), ctx, ": no target column given");
   CsvReader csv(path, o.csv_);
-  const int64_t target_col = csv.column_index(o.target_);
-  std::vector<std::string> feature_names = o.features_;
-  if (feature_names.empty()) {
-    for (const auto& h : csv.header())
-      if (h != o.target_) feature_names.push_back(h);
-  }
-  DESCENT_CHECK(!feature_names.empty(), ctx, ": no feature columns (the file has only the target '", o.target_, "')");
-  std::set<std::string> seen;
-  for (const auto& f : feature_names) {
-    DESCENT_CHECK(f != o.target_, ctx, ": column '", f, "' is both a feature and the target");
-    DESCENT_CHECK(seen.insert(f).second, ctx, ": feature column '", f, "' is listed twice");
-  }
-  for (const auto& c : o.categorical_)
-    DESCENT_CHECK(seen.count(c), ctx, ": categorical column '", c, "' is not among the feature columns");
+  csv.column_index(o.target_);  // the target must exist before the features are planned
   const std::set<std::string> missing_set(o.missing_values_.begin(), o.missing_values_.end());
-  const bool impute = o.imputation_ != Imputation::kNone;
-
-  std::vector<ColumnState> cols(feature_names.size());
-  for (size_t k = 0; k < cols.size(); ++k) {
-    cols[k].name = feature_names[k];
-    cols[k].csv_index = csv.column_index(feature_names[k]);
-    cols[k].forced_categorical =
-        std::find(o.categorical_.begin(), o.categorical_.end(), feature_names[k]) != o.categorical_.end();
-    if (cols[k].forced_categorical) cols[k].kind = ColumnState::kCategorical;
-  }
-
-  std::vector<double> target_numbers;
-  std::vector<std::string> target_strings;
-  std::vector<std::string> row;
-  int64_t n = 0;
-  auto where = [&](const std::string& column) {
-    return detail::str_cat(ctx, ": row ", csv.row(), " (line ", csv.line(), "), column '", column, "'");
-  };
-  while (csv.next(row)) {
-    // The target.
-    const std::string& t = row[size_t(target_col)];
-    const bool unlabelled = missing_set.count(t) > 0;
-    DESCENT_CHECK(!unlabelled || (o.allow_missing_target_ && o.task_ == TabularTask::kClassification), where(o.target_),
-                  ": the target is missing (", show(t), "); rows without a target cannot be used",
-                  o.task_ == TabularTask::kClassification ? " (unless allow_missing_target: unlabelled rows)" : "");
-    if (o.task_ == TabularTask::kRegression) {
-      double v;
-      DESCENT_CHECK(parse_number(t, v), where(o.target_), ": target ", show(t),
-                    " is not a finite number (use TabularTask::kClassification for class labels)");
-      target_numbers.push_back(v);
-    } else {
-      target_strings.push_back(t);
-    }
-    // The features.
-    for (auto& c : cols) {
-      const std::string& f = row[size_t(c.csv_index)];
-      const bool is_missing = missing_set.count(f) > 0;
-      if (is_missing) {
-        DESCENT_CHECK(impute, where(c.name), ": missing value (", show(f),
-                      "); ask for an imputation (TabularOptions::imputation) to fill it");
-        ++c.missing;
-      }
-      if (c.kind == ColumnState::kUnknown) {
-        if (is_missing) {
-          ++c.leading_missing;
-          continue;
-        }
-        double v;
-        c.kind = parse_number(f, v) ? ColumnState::kNumeric : ColumnState::kCategorical;
-        c.first_value_row = csv.row();
-        c.first_value = f;
-        if (c.kind == ColumnState::kNumeric) c.numbers.assign(size_t(c.leading_missing), kMissing);
-        else c.codes.assign(size_t(c.leading_missing), -1);
-      }
-      if (c.kind == ColumnState::kNumeric) {
-        double v = kMissing;
-        if (!is_missing)
-          DESCENT_CHECK(parse_number(f, v), where(c.name), ": ", show(f),
-                        " is not a finite number, but the column is numeric (row ", c.first_value_row, " holds ",
-                        show(c.first_value), "); list it in TabularOptions::categorical to treat it as categories");
-        c.numbers.push_back(v);
-      } else {
-        int32_t code = -1;
-        if (!is_missing) {
-          auto [it, inserted] = c.code_of.emplace(f, int32_t(c.values_by_code.size()));
-          if (inserted) c.values_by_code.push_back(f);
-          code = it->second;
-        }
-        c.codes.push_back(code);
-      }
-    }
-    ++n;
-  }
-  DESCENT_CHECK(n > 0, ctx, ": the file has a header but no rows");
+  RawTable t = read_rows(csv, plan_columns(csv, o, ctx), o, missing_set, ctx);
 
   auto ds = std::shared_ptr<TabularDataset>(new TabularDataset());
   ds->target_name_ = o.target_;
   ds->task_ = o.task_;
-  // Fill the missing values and lay out the features.
   int64_t width = 0;
-  for (auto& c : cols) {
-    if (c.kind == ColumnState::kUnknown) {  // every value missing
-      DESCENT_CHECK(o.imputation_ == Imputation::kConstant, ctx, ": column '", c.name,
-                    "' has no values at all, so imputation '", imputation_name(o.imputation_),
-                    "' has nothing to compute from (use kConstant, or leave the column out)");
-      c.kind = c.forced_categorical ? ColumnState::kCategorical : ColumnState::kNumeric;
-      if (c.kind == ColumnState::kNumeric) c.numbers.assign(size_t(n), kMissing);
-      else c.codes.assign(size_t(n), -1);
-    }
-    TabularColumn info;
-    info.name = c.name;
-    info.missing = c.missing;
-    info.first = width;
-    if (c.kind == ColumnState::kNumeric) {
-      if (c.missing > 0) {
-        double fill = o.fill_value_;
-        std::vector<double> present;
-        for (double v : c.numbers)
-          if (!std::isnan(v)) present.push_back(v);
-        if (o.imputation_ == Imputation::kMean) {
-          double s = 0;
-          for (double v : present) s += v;
-          fill = s / double(present.size());
-        } else if (o.imputation_ == Imputation::kMedian) {
-          std::sort(present.begin(), present.end());
-          const size_t m = present.size() / 2;
-          fill = present.size() % 2 ? present[m] : 0.5 * (present[m - 1] + present[m]);
-        } else if (o.imputation_ == Imputation::kMostFrequent) {
-          std::map<double, int64_t> counts;
-          for (double v : present) ++counts[v];
-          fill = most_frequent(counts);
-        }
-        DESCENT_CHECK(std::isfinite(fill), ctx, ": column '", c.name, "': the fill value ", fill, " is not finite");
-        for (double& v : c.numbers)
-          if (std::isnan(v)) v = fill;
-        info.filled_with = format_double(fill);
-      }
-      info.width = 1;
-      ds->feature_names_.push_back(c.name);
-      ds->numeric_mask_.push_back(true);
-    } else {
-      info.categorical = true;
-      if (c.missing > 0) {
-        std::string fill = o.fill_category_;
-        if (o.imputation_ != Imputation::kConstant) {
-          DESCENT_CHECK(!c.values_by_code.empty(), ctx, ": column '", c.name, "' has no values to impute from");
-          std::map<std::string, int64_t> counts;
-          for (int32_t code : c.codes)
-            if (code >= 0) ++counts[c.values_by_code[size_t(code)]];
-          // Among ties, the first in category order.
-          const std::vector<std::string> order = sorted_class_names(c.values_by_code);
-          int64_t best = -1;
-          for (const auto& v : order)
-            if (counts[v] > best) {
-              best = counts[v];
-              fill = v;
-            }
-        }
-        auto [it, inserted] = c.code_of.emplace(fill, int32_t(c.values_by_code.size()));
-        if (inserted) c.values_by_code.push_back(fill);
-        for (int32_t& code : c.codes)
-          if (code < 0) code = it->second;
-        info.filled_with = fill;
-      }
-      info.categories = sorted_class_names(c.values_by_code);
-      // Provisional codes -> sorted positions.
-      std::vector<int32_t> remap(c.values_by_code.size());
-      for (size_t k = 0; k < info.categories.size(); ++k) remap[size_t(c.code_of.at(info.categories[k]))] = int32_t(k);
-      for (int32_t& code : c.codes) code = remap[size_t(code)];
-      if (o.encoding_ == CategoricalEncoding::kOneHot) {
-        info.width = int64_t(info.categories.size());
-        for (const auto& cat : info.categories) {
-          ds->feature_names_.push_back(c.name + "=" + cat);
-          ds->numeric_mask_.push_back(false);
-        }
-      } else {
-        DESCENT_CHECK(info.categories.size() <= (size_t(1) << 24), ctx, ": column '", c.name, "' has ",
-                      info.categories.size(), " categories, more than float32 holds exactly as indices");
-        info.width = 1;
-        ds->feature_names_.push_back(c.name);
-        ds->numeric_mask_.push_back(false);
-      }
-    }
-    width += info.width;
-    ds->columns_.push_back(std::move(info));
+  for (auto& c : t.cols) {
+    ds->columns_.push_back(finish_column(c, t.n, width, o, ctx, ds->feature_names_, ds->numeric_mask_));
+    width += ds->columns_.back().width;
   }
-
-  DESCENT_CHECK(n <= std::numeric_limits<int64_t>::max() / std::max<int64_t>(width, 1), ctx, ": too many values");
-  ds->features_ = zeros({n, width}, kFloat32);
-  float* x = ds->features_.data_ptr<float>();
-  for (size_t k = 0; k < cols.size(); ++k) {
-    const ColumnState& c = cols[k];
-    const TabularColumn& info = ds->columns_[k];
-    for (int64_t i = 0; i < n; ++i) {
-      float* r = x + i * width + info.first;
-      if (!info.categorical) r[0] = float(c.numbers[size_t(i)]);
-      else if (o.encoding_ == CategoricalEncoding::kOneHot) r[c.codes[size_t(i)]] = 1.0f;
-      else r[0] = float(c.codes[size_t(i)]);
-    }
-  }
+  ds->features_ = lay_out_features(t.cols, ds->columns_, t.n, width, o.encoding_, ctx);
   if (o.task_ == TabularTask::kRegression) {
-    ds->targets_ = empty({n}, kFloat32);
+    ds->targets_ = empty({t.n}, kFloat32);
     float* y = ds->targets_.data_ptr<float>();
-    for (int64_t i = 0; i < n; ++i) y[i] = float(target_numbers[size_t(i)]);
+    for (int64_t i = 0; i < t.n; ++i) y[i] = float(t.target_numbers[size_t(i)]);
   } else {
-    // Missing targets (allow_missing_target) are not a class: they become -1, unlabelled.
-    std::vector<std::string> present;
-    for (const auto& t : target_strings)
-      if (!missing_set.count(t)) present.push_back(t);
-    DESCENT_CHECK(!present.empty(), ctx, ": every target is missing; at least one row needs a label");
-    ds->classes_ = sorted_class_names(present);
-    std::map<std::string, int64_t> index;
-    for (size_t k = 0; k < ds->classes_.size(); ++k) index[ds->classes_[k]] = int64_t(k);
-    ds->targets_ = empty({n}, kInt64);
-    int64_t* y = ds->targets_.data_ptr<int64_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      auto it = index.find(target_strings[size_t(i)]);
-      y[i] = it == index.end() ? -1 : it->second;
-    }
+    ds->targets_ = encode_classes(t.target_strings, missing_set, ds->classes_, ctx);
   }
   return ds;
 }
