@@ -47,4 +47,16 @@ inline std::string error_of(const std::function<void()>& f) {
 /// All elements as doubles.
 inline std::vector<double> vec(const descent::Tensor& t) { return t.to_vector<double>(); }
 
+/// max |a - b| <= atol + rtol * |b| elementwise, reported with the worst element.
+inline ::testing::AssertionResult close(const descent::Tensor& a, const descent::Tensor& b, double rtol, double atol) {
+  if (a.sizes() != b.sizes())
+    return ::testing::AssertionFailure() << "shapes differ: " << a.sizes() << " vs " << b.sizes();
+  auto va = a.to(descent::kFloat64).to_vector<double>(), vb = b.to(descent::kFloat64).to_vector<double>();
+  for (size_t i = 0; i < va.size(); ++i)
+    if (!(std::abs(va[i] - vb[i]) <= atol + rtol * std::abs(vb[i])))
+      return ::testing::AssertionFailure() << "element " << i << ": " << va[i] << " vs " << vb[i] << " (shape "
+                                           << a.sizes() << ")";
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace test_util
