@@ -17,31 +17,6 @@ Tensor& buffer(ParamState& state, const char* name, const Tensor& like, double v
 // ---- RMSprop ----
 
 RMSpropOptions::RMSpropOptions(double lr) { this->lr(lr); }
-RMSpropOptions& RMSpropOptions::lr(double v) {
-  check_option(v >= 0, "RMSprop", "lr", v, "must be >= 0");
-  lr_ = v;
-  return *this;
-}
-RMSpropOptions& RMSpropOptions::alpha(double v) {
-  check_option(v >= 0, "RMSprop", "alpha", v, "must be >= 0");
-  alpha_ = v;
-  return *this;
-}
-RMSpropOptions& RMSpropOptions::eps(double v) {
-  check_option(v >= 0, "RMSprop", "eps", v, "must be >= 0");
-  eps_ = v;
-  return *this;
-}
-RMSpropOptions& RMSpropOptions::weight_decay(double v) {
-  check_option(v >= 0, "RMSprop", "weight_decay", v, "must be >= 0");
-  weight_decay_ = v;
-  return *this;
-}
-RMSpropOptions& RMSpropOptions::momentum(double v) {
-  check_option(v >= 0, "RMSprop", "momentum", v, "must be >= 0");
-  momentum_ = v;
-  return *this;
-}
 
 std::vector<std::pair<std::string, double>> RMSpropOptions::to_scalars() const {
   return {{"lr", lr_},
@@ -98,31 +73,6 @@ void RMSprop::update(Tensor& p, const Tensor& grad, ParamState& state, const Opt
 // ---- Adagrad ----
 
 AdagradOptions::AdagradOptions(double lr) { this->lr(lr); }
-AdagradOptions& AdagradOptions::lr(double v) {
-  check_option(v >= 0, "Adagrad", "lr", v, "must be >= 0");
-  lr_ = v;
-  return *this;
-}
-AdagradOptions& AdagradOptions::lr_decay(double v) {
-  check_option(v >= 0, "Adagrad", "lr_decay", v, "must be >= 0");
-  lr_decay_ = v;
-  return *this;
-}
-AdagradOptions& AdagradOptions::weight_decay(double v) {
-  check_option(v >= 0, "Adagrad", "weight_decay", v, "must be >= 0");
-  weight_decay_ = v;
-  return *this;
-}
-AdagradOptions& AdagradOptions::initial_accumulator_value(double v) {
-  check_option(v >= 0, "Adagrad", "initial_accumulator_value", v, "must be >= 0");
-  initial_accumulator_value_ = v;
-  return *this;
-}
-AdagradOptions& AdagradOptions::eps(double v) {
-  check_option(v >= 0, "Adagrad", "eps", v, "must be >= 0");
-  eps_ = v;
-  return *this;
-}
 
 std::vector<std::pair<std::string, double>> AdagradOptions::to_scalars() const {
   return {{"lr", lr_},

@@ -8,26 +8,6 @@ using detail::check_option;
 
 SGDOptions::SGDOptions(double lr) { this->lr(lr); }
 
-SGDOptions& SGDOptions::lr(double v) {
-  check_option(v >= 0, "SGD", "lr", v, "must be >= 0");
-  lr_ = v;
-  return *this;
-}
-SGDOptions& SGDOptions::momentum(double v) {
-  check_option(v >= 0, "SGD", "momentum", v, "must be >= 0");
-  momentum_ = v;
-  return *this;
-}
-SGDOptions& SGDOptions::dampening(double v) {
-  check_option(v == v, "SGD", "dampening", v, "must be a number");
-  dampening_ = v;
-  return *this;
-}
-SGDOptions& SGDOptions::weight_decay(double v) {
-  check_option(v >= 0, "SGD", "weight_decay", v, "must be >= 0");
-  weight_decay_ = v;
-  return *this;
-}
 
 void SGDOptions::validate() const {
   DESCENT_CHECK(!nesterov_ || (momentum_ > 0 && dampening_ == 0),

@@ -30,3 +30,31 @@
     return *this;                                                                     \
   }                                                                                   \
   T name##_
+
+// The accessor form, as libtorch's TORCH_ARG: a checked chainable setter name(v), a getter name()
+// and a private field name_ (the default following the macro). For option classes read through
+// accessors (the optimizers' options). Access is private after the macro; every use starts public.
+#define DESCENT_OPTION(Opts, T, name, condition, rule)                                \
+ public:                                                                              \
+  Opts& name(T v) {                                                                   \
+    DESCENT_CHECK((condition), #Opts ": " #name " must be " rule ", got ", v);        \
+    name##_ = v;                                                                      \
+    return *this;                                                                     \
+  }                                                                                   \
+  const T& name() const { return name##_; }                                           \
+                                                                                      \
+ private:                                                                             \
+  T name##_
+
+/// DESCENT_OPTION without a rule (flags and free choices).
+#define DESCENT_OPTION_ANY(Opts, T, name)   \
+ public:                                    \
+  Opts& name(T v) {                         \
+    name##_ = std::move(v);                 \
+    return *this;                           \
+  }                                         \
+  const T& name() const { return name##_; } \
+                                            \
+ private:                                   \
+  T name##_
+

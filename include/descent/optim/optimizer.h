@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "descent/core/tensor.h"
+#include "descent/core/options.h"
 #include "descent/core/ordered_dict.h"
 #include "descent/core/scalar_state.h"
 

@@ -8,23 +8,17 @@ namespace descent::optim {
 class RMSpropOptions : public OptimizerOptions {
  public:
   explicit RMSpropOptions(double lr = 1e-2);
-  RMSpropOptions& lr(double v);
+  DESCENT_OPTION(RMSpropOptions, double, lr, v >= 0, ">= 0");
   /// Smoothing constant of the squared-gradient average.
-  RMSpropOptions& alpha(double v);
-  RMSpropOptions& eps(double v);
-  RMSpropOptions& weight_decay(double v);
-  RMSpropOptions& momentum(double v);
+  DESCENT_OPTION(RMSpropOptions, double, alpha, v >= 0, ">= 0") = 0.99;
+  DESCENT_OPTION(RMSpropOptions, double, eps, v >= 0, ">= 0") = 1e-8;
+  DESCENT_OPTION(RMSpropOptions, double, weight_decay, v >= 0, ">= 0") = 0;
+  DESCENT_OPTION(RMSpropOptions, double, momentum, v >= 0, ">= 0") = 0;
   /// Normalise by the estimated variance (E[g^2] - E[g]^2) instead of E[g^2].
-  RMSpropOptions& centered(bool v) { centered_ = v; return *this; }
-  RMSpropOptions& maximize(bool v) { maximize_ = v; return *this; }
-  double lr() const { return lr_; }
-  double alpha() const { return alpha_; }
-  double eps() const { return eps_; }
-  double weight_decay() const { return weight_decay_; }
-  double momentum() const { return momentum_; }
-  bool centered() const { return centered_; }
-  bool maximize() const { return maximize_; }
+  DESCENT_OPTION_ANY(RMSpropOptions, bool, centered) = false;
+  DESCENT_OPTION_ANY(RMSpropOptions, bool, maximize) = false;
 
+ public:
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<RMSpropOptions>(*this); }
   double get_lr() const override { return lr_; }
   void set_lr(double v) override { lr_ = v; }
@@ -33,10 +27,6 @@ class RMSpropOptions : public OptimizerOptions {
   void set_momentum(double v) override { momentum_ = v; }
   std::vector<std::pair<std::string, double>> to_scalars() const override;
   void from_scalars(const std::function<double(const std::string&)>& get) override;
-
- private:
-  double lr_, alpha_ = 0.99, eps_ = 1e-8, weight_decay_ = 0, momentum_ = 0;
-  bool centered_ = false, maximize_ = false;
 };
 
 /// With g = grad (negated if maximize) + weight_decay * p:
@@ -55,30 +45,21 @@ class RMSprop : public Optimizer {
 class AdagradOptions : public OptimizerOptions {
  public:
   explicit AdagradOptions(double lr = 1e-2);
-  AdagradOptions& lr(double v);
+  DESCENT_OPTION(AdagradOptions, double, lr, v >= 0, ">= 0");
   /// The step t learning rate is lr / (1 + (t - 1) lr_decay).
-  AdagradOptions& lr_decay(double v);
-  AdagradOptions& weight_decay(double v);
+  DESCENT_OPTION(AdagradOptions, double, lr_decay, v >= 0, ">= 0") = 0;
+  DESCENT_OPTION(AdagradOptions, double, weight_decay, v >= 0, ">= 0") = 0;
   /// Starting value of the sum of squared gradients.
-  AdagradOptions& initial_accumulator_value(double v);
-  AdagradOptions& eps(double v);
-  AdagradOptions& maximize(bool v) { maximize_ = v; return *this; }
-  double lr() const { return lr_; }
-  double lr_decay() const { return lr_decay_; }
-  double weight_decay() const { return weight_decay_; }
-  double initial_accumulator_value() const { return initial_accumulator_value_; }
-  double eps() const { return eps_; }
-  bool maximize() const { return maximize_; }
+  DESCENT_OPTION(AdagradOptions, double, initial_accumulator_value, v >= 0, ">= 0") = 0;
+  DESCENT_OPTION(AdagradOptions, double, eps, v >= 0, ">= 0") = 1e-10;
+  DESCENT_OPTION_ANY(AdagradOptions, bool, maximize) = false;
 
+ public:
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdagradOptions>(*this); }
   double get_lr() const override { return lr_; }
   void set_lr(double v) override { lr_ = v; }
   std::vector<std::pair<std::string, double>> to_scalars() const override;
   void from_scalars(const std::function<double(const std::string&)>& get) override;
-
- private:
-  double lr_, lr_decay_ = 0, weight_decay_ = 0, initial_accumulator_value_ = 0, eps_ = 1e-10;
-  bool maximize_ = false;
 };
 
 /// With g = grad (negated if maximize) + weight_decay * p, at step t:

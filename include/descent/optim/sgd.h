@@ -9,19 +9,14 @@ namespace descent::optim {
 class SGDOptions : public OptimizerOptions {
  public:
   explicit SGDOptions(double lr);
-  SGDOptions& lr(double v);
-  SGDOptions& momentum(double v);
-  SGDOptions& dampening(double v);
-  SGDOptions& weight_decay(double v);
-  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
-  SGDOptions& maximize(bool v) { maximize_ = v; return *this; }
-  double lr() const { return lr_; }
-  double momentum() const { return momentum_; }
-  double dampening() const { return dampening_; }
-  double weight_decay() const { return weight_decay_; }
-  bool nesterov() const { return nesterov_; }
-  bool maximize() const { return maximize_; }
+  DESCENT_OPTION(SGDOptions, double, lr, v >= 0, ">= 0");
+  DESCENT_OPTION(SGDOptions, double, momentum, v >= 0, ">= 0") = 0;
+  DESCENT_OPTION(SGDOptions, double, dampening, v == v, "a number") = 0;
+  DESCENT_OPTION(SGDOptions, double, weight_decay, v >= 0, ">= 0") = 0;
+  DESCENT_OPTION_ANY(SGDOptions, bool, nesterov) = false;
+  DESCENT_OPTION_ANY(SGDOptions, bool, maximize) = false;
 
+ public:
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
   double get_lr() const override { return lr_; }
   void set_lr(double v) override { lr_ = v; }
@@ -32,10 +27,6 @@ class SGDOptions : public OptimizerOptions {
   void validate() const override;
   std::vector<std::pair<std::string, double>> to_scalars() const override;
   void from_scalars(const std::function<double(const std::string&)>& get) override;
-
- private:
-  double lr_, momentum_ = 0, dampening_ = 0, weight_decay_ = 0;
-  bool nesterov_ = false, maximize_ = false;
 };
 
 /// With g = grad (negated if maximize) + weight_decay * p:

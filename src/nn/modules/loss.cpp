@@ -20,10 +20,6 @@ Tensor optional_buffer(Module& m, const std::string& name, const Tensor& t) {
 }  // namespace
 
 ReductionOptions::ReductionOptions(Reduction r) : reduction_(checked_reduction(r, "loss")) {}
-ReductionOptions& ReductionOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "loss");
-  return *this;
-}
 
 Tensor MSELossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::mse_loss(input, target, options.reduction_);
@@ -35,15 +31,6 @@ Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) {
 }
 std::string L1LossImpl::extra_repr() const { return reduction_repr(options.reduction_); }
 
-SmoothL1LossOptions& SmoothL1LossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "SmoothL1Loss");
-  return *this;
-}
-SmoothL1LossOptions& SmoothL1LossOptions::beta(double b) {
-  DESCENT_CHECK(b >= 0.0, "SmoothL1Loss: beta must be non-negative, got ", b);
-  beta_ = b;
-  return *this;
-}
 Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::smooth_l1_loss(input, target, options.reduction_, options.beta_);
 }
@@ -53,15 +40,6 @@ std::string SmoothL1LossImpl::extra_repr() const {
   return os.str();
 }
 
-HuberLossOptions& HuberLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "HuberLoss");
-  return *this;
-}
-HuberLossOptions& HuberLossOptions::delta(double d) {
-  DESCENT_CHECK(d > 0.0, "HuberLoss: delta must be positive, got ", d);
-  delta_ = d;
-  return *this;
-}
 Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::huber_loss(input, target, options.reduction_, options.delta_);
 }
@@ -71,10 +49,6 @@ std::string HuberLossImpl::extra_repr() const {
   return os.str();
 }
 
-BCELossOptions& BCELossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "BCELoss");
-  return *this;
-}
 BCELossImpl::BCELossImpl(const BCELossOptions& o) : Module("BCELoss"), options(o) {
   weight = optional_buffer(*this, "weight", o.weight_);
 }
@@ -83,10 +57,6 @@ Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
 }
 std::string BCELossImpl::extra_repr() const { return reduction_repr(options.reduction_); }
 
-BCEWithLogitsLossOptions& BCEWithLogitsLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "BCEWithLogitsLoss");
-  return *this;
-}
 BCEWithLogitsLossImpl::BCEWithLogitsLossImpl(const BCEWithLogitsLossOptions& o)
     : Module("BCEWithLogitsLoss"), options(o) {
   weight = optional_buffer(*this, "weight", o.weight_);
@@ -97,15 +67,6 @@ Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target)
 }
 std::string BCEWithLogitsLossImpl::extra_repr() const { return reduction_repr(options.reduction_); }
 
-CrossEntropyLossOptions& CrossEntropyLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "CrossEntropyLoss");
-  return *this;
-}
-CrossEntropyLossOptions& CrossEntropyLossOptions::label_smoothing(double e) {
-  DESCENT_CHECK(e >= 0.0 && e <= 1.0, "CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got ", e);
-  label_smoothing_ = e;
-  return *this;
-}
 CrossEntropyLossImpl::CrossEntropyLossImpl(const CrossEntropyLossOptions& o) : Module("CrossEntropyLoss"), options(o) {
   if (o.weight_.defined())
     DESCENT_CHECK(o.weight_.dim() == 1, "CrossEntropyLoss: weight must be 1-D (one entry per class), got shape ",
@@ -122,10 +83,6 @@ std::string CrossEntropyLossImpl::extra_repr() const {
   return os.str();
 }
 
-NLLLossOptions& NLLLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "NLLLoss");
-  return *this;
-}
 NLLLossImpl::NLLLossImpl(const NLLLossOptions& o) : Module("NLLLoss"), options(o) {
   if (o.weight_.defined())
     DESCENT_CHECK(o.weight_.dim() == 1, "NLLLoss: weight must be 1-D (one entry per class), got shape ",
@@ -148,10 +105,6 @@ std::string KLDivLossImpl::extra_repr() const {
   return reduction_repr(options.reduction_) + ", log_target=" + (options.log_target_ ? "true" : "false");
 }
 
-CosineEmbeddingLossOptions& CosineEmbeddingLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "CosineEmbeddingLoss");
-  return *this;
-}
 Tensor CosineEmbeddingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
   return F::cosine_embedding_loss(input1, input2, target, options.margin_, options.reduction_);
 }
@@ -161,10 +114,6 @@ std::string CosineEmbeddingLossImpl::extra_repr() const {
   return os.str();
 }
 
-MarginRankingLossOptions& MarginRankingLossOptions::reduction(Reduction r) {
-  reduction_ = checked_reduction(r, "MarginRankingLoss");
-  return *this;
-}
 Tensor MarginRankingLossImpl::forward(const Tensor& input1, const Tensor& input2, const Tensor& target) {
   return F::margin_ranking_loss(input1, input2, target, options.margin_, options.reduction_);
 }

@@ -12,28 +12,10 @@ OneCycleLROptions::OneCycleLROptions(std::vector<double> max_lr, int64_t total_s
   DESCENT_CHECK(total_steps > 0, "OneCycleLR: total_steps must be a positive integer, got ", total_steps);
 }
 
-OneCycleLROptions& OneCycleLROptions::pct_start(double v) {
-  DESCENT_CHECK(v >= 0 && v <= 1, "OneCycleLR: pct_start must be in [0, 1], got ", v);
-  pct_start_ = v;
-  return *this;
-}
-
 OneCycleLROptions& OneCycleLROptions::anneal_strategy(const std::string& v) {
   if (v == "cos") anneal_strategy_ = AnnealStrategy::Cos;
   else if (v == "linear") anneal_strategy_ = AnnealStrategy::Linear;
   else DESCENT_FAIL("OneCycleLR: anneal_strategy must be 'cos' or 'linear', got '", v, "'");
-  return *this;
-}
-
-OneCycleLROptions& OneCycleLROptions::div_factor(double v) {
-  DESCENT_CHECK(v > 0, "OneCycleLR: div_factor must be > 0, got ", v);
-  div_factor_ = v;
-  return *this;
-}
-
-OneCycleLROptions& OneCycleLROptions::final_div_factor(double v) {
-  DESCENT_CHECK(v > 0, "OneCycleLR: final_div_factor must be > 0, got ", v);
-  final_div_factor_ = v;
   return *this;
 }
 

@@ -13,24 +13,6 @@ ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::mode(const std::string& v) {
   return *this;
 }
 
-ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::factor(double v) {
-  DESCENT_CHECK(v >= 0 && v < 1, "ReduceLROnPlateau: factor must be in [0, 1), got ", v);
-  factor_ = v;
-  return *this;
-}
-
-ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::patience(int64_t v) {
-  DESCENT_CHECK(v >= 0, "ReduceLROnPlateau: patience must be >= 0, got ", v);
-  patience_ = v;
-  return *this;
-}
-
-ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::threshold(double v) {
-  DESCENT_CHECK(v >= 0 && std::isfinite(v), "ReduceLROnPlateau: threshold must be finite and >= 0, got ", v);
-  threshold_ = v;
-  return *this;
-}
-
 ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::threshold_mode(const std::string& v) {
   if (v == "rel") threshold_mode_ = ThresholdMode::Rel;
   else if (v == "abs") threshold_mode_ = ThresholdMode::Abs;
@@ -38,22 +20,10 @@ ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::threshold_mode(const std::st
   return *this;
 }
 
-ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::cooldown(int64_t v) {
-  DESCENT_CHECK(v >= 0, "ReduceLROnPlateau: cooldown must be >= 0, got ", v);
-  cooldown_ = v;
-  return *this;
-}
-
 ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::min_lr(std::vector<double> v) {
   DESCENT_CHECK(!v.empty(), "ReduceLROnPlateau: min_lr is empty");
   for (double m : v) DESCENT_CHECK(m >= 0, "ReduceLROnPlateau: invalid min_lr ", m, " (must be >= 0)");
   min_lr_ = std::move(v);
-  return *this;
-}
-
-ReduceLROnPlateauOptions& ReduceLROnPlateauOptions::eps(double v) {
-  DESCENT_CHECK(v >= 0, "ReduceLROnPlateau: eps must be >= 0, got ", v);
-  eps_ = v;
   return *this;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Functional losses with PyTorch's definitions, argument order and defaults (the deprecated
 // size_average/reduce arguments left out).
+#include <ostream>
 #include <string>
 
 #include "descent/core/tensor.h"
@@ -12,6 +13,7 @@ namespace descent::nn {
 enum class Reduction { None, Mean, Sum, BatchMean };
 /// "none", "mean", "sum", "batchmean".
 std::string to_string(Reduction r);
+inline std::ostream& operator<<(std::ostream& os, Reduction r) { return os << to_string(r); }
 
 }  // namespace descent::nn
 

@@ -4,6 +4,7 @@
 // as in PyTorch, so they follow to(dtype) and appear in state_dict.
 #include <string>
 
+#include "descent/core/options.h"
 #include "descent/nn/functional/loss.h"
 #include "descent/nn/module.h"
 
@@ -12,8 +13,7 @@ namespace descent::nn {
 /// Options of the losses whose only setting is the reduction.
 struct ReductionOptions {
   ReductionOptions(Reduction r = Reduction::Mean);
-  ReductionOptions& reduction(Reduction r);
-  Reduction reduction_ = Reduction::Mean;
+  DESCENT_ARG_CHECKED(ReductionOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
 };
 using MSELossOptions = ReductionOptions;
 using L1LossOptions = ReductionOptions;
@@ -42,11 +42,9 @@ DESCENT_MODULE(L1Loss);
 
 struct SmoothL1LossOptions {
   SmoothL1LossOptions() = default;
-  SmoothL1LossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(SmoothL1LossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   /// Where the loss turns from quadratic to linear; >= 0.
-  SmoothL1LossOptions& beta(double b);
-  Reduction reduction_ = Reduction::Mean;
-  double beta_ = 1.0;
+  DESCENT_ARG_CHECKED(SmoothL1LossOptions, double, beta, v >= 0.0, "non-negative") = 1.0;
 };
 
 /// 0.5 d^2 / beta for |d| < beta, |d| - 0.5 beta beyond.
@@ -62,11 +60,9 @@ DESCENT_MODULE(SmoothL1Loss);
 
 struct HuberLossOptions {
   HuberLossOptions() = default;
-  HuberLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(HuberLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   /// Where the loss turns from quadratic to linear; > 0.
-  HuberLossOptions& delta(double d);
-  Reduction reduction_ = Reduction::Mean;
-  double delta_ = 1.0;
+  DESCENT_ARG_CHECKED(HuberLossOptions, double, delta, v > 0.0, "positive") = 1.0;
 };
 
 /// 0.5 d^2 for |d| < delta, delta (|d| - 0.5 delta) beyond.
@@ -84,9 +80,8 @@ struct BCELossOptions {
   BCELossOptions() = default;
   /// Rescales each element's loss; broadcasts to the input.
   BCELossOptions& weight(Tensor w) { weight_ = std::move(w); return *this; }
-  BCELossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(BCELossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   Tensor weight_;
-  Reduction reduction_ = Reduction::Mean;
 };
 
 /// Binary cross-entropy of probabilities (logs clamped at -100).
@@ -104,11 +99,10 @@ DESCENT_MODULE(BCELoss);
 struct BCEWithLogitsLossOptions {
   BCEWithLogitsLossOptions() = default;
   BCEWithLogitsLossOptions& weight(Tensor w) { weight_ = std::move(w); return *this; }
-  BCEWithLogitsLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(BCEWithLogitsLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   /// Weight of the positive term, e.g. one per class (negatives / positives).
   BCEWithLogitsLossOptions& pos_weight(Tensor w) { pos_weight_ = std::move(w); return *this; }
   Tensor weight_;
-  Reduction reduction_ = Reduction::Mean;
   Tensor pos_weight_;
 };
 
@@ -130,13 +124,11 @@ struct CrossEntropyLossOptions {
   CrossEntropyLossOptions& weight(Tensor w) { weight_ = std::move(w); return *this; }
   /// Targets equal to this class index contribute nothing (index targets only).
   CrossEntropyLossOptions& ignore_index(int64_t i) { ignore_index_ = i; return *this; }
-  CrossEntropyLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(CrossEntropyLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   /// In [0, 1]: the share of the uniform distribution mixed into the target.
-  CrossEntropyLossOptions& label_smoothing(double e);
+  DESCENT_ARG_CHECKED(CrossEntropyLossOptions, double, label_smoothing, v >= 0.0 && v <= 1.0, "between 0.0 and 1.0") = 0.0;
   Tensor weight_;
   int64_t ignore_index_ = -100;
-  Reduction reduction_ = Reduction::Mean;
-  double label_smoothing_ = 0.0;
 };
 
 /// log_softmax + nll over the class dim (1), class-index or class-probability targets.
@@ -155,10 +147,9 @@ struct NLLLossOptions {
   NLLLossOptions() = default;
   NLLLossOptions& weight(Tensor w) { weight_ = std::move(w); return *this; }
   NLLLossOptions& ignore_index(int64_t i) { ignore_index_ = i; return *this; }
-  NLLLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(NLLLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   Tensor weight_;
   int64_t ignore_index_ = -100;
-  Reduction reduction_ = Reduction::Mean;
 };
 
 /// Negative log-likelihood of log-probabilities (e.g. after LogSoftmax(1)).
@@ -198,9 +189,8 @@ struct CosineEmbeddingLossOptions {
   CosineEmbeddingLossOptions() = default;
   /// In [-1, 1]; dissimilar pairs are penalised when their cosine exceeds it.
   CosineEmbeddingLossOptions& margin(double m) { margin_ = m; return *this; }
-  CosineEmbeddingLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(CosineEmbeddingLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   double margin_ = 0.0;
-  Reduction reduction_ = Reduction::Mean;
 };
 
 /// 1 - cos(x1, x2) for y = 1, max(0, cos(x1, x2) - margin) for y = -1.
@@ -218,9 +208,8 @@ DESCENT_MODULE(CosineEmbeddingLoss);
 struct MarginRankingLossOptions {
   MarginRankingLossOptions() = default;
   MarginRankingLossOptions& margin(double m) { margin_ = m; return *this; }
-  MarginRankingLossOptions& reduction(Reduction r);
+  DESCENT_ARG_CHECKED(MarginRankingLossOptions, Reduction, reduction, v != Reduction::BatchMean, "mean, sum or none (\"batchmean\" is KLDivLoss's)") = Reduction::Mean;
   double margin_ = 0.0;
-  Reduction reduction_ = Reduction::Mean;
 };
 
 /// max(0, -y (x1 - x2) + margin): y = 1 wants x1 ranked above x2.

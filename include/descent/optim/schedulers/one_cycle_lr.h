@@ -16,43 +16,39 @@ class OneCycleLROptions {
   OneCycleLROptions(std::vector<double> max_lr, int64_t total_steps);
   OneCycleLROptions(double max_lr, int64_t total_steps) : OneCycleLROptions(std::vector<double>{max_lr}, total_steps) {}
   /// Fraction of the steps spent raising the lr, in [0, 1] (default 0.3).
-  OneCycleLROptions& pct_start(double v);
+  DESCENT_OPTION(OneCycleLROptions, double, pct_start, v >= 0 && v <= 1, "in [0, 1]") = 0.3;
+
+ public:
   OneCycleLROptions& anneal_strategy(AnnealStrategy v) { anneal_strategy_ = v; return *this; }
   /// "cos" or "linear".
   OneCycleLROptions& anneal_strategy(const std::string& v);
   /// Cycle momentum (beta1 for Adam/AdamW) inversely to the lr (default true, as PyTorch).
-  OneCycleLROptions& cycle_momentum(bool v) { cycle_momentum_ = v; return *this; }
+  DESCENT_OPTION_ANY(OneCycleLROptions, bool, cycle_momentum) = true;
+
+ public:
   OneCycleLROptions& base_momentum(std::vector<double> v) { base_momentum_ = std::move(v); return *this; }
   OneCycleLROptions& base_momentum(double v) { return base_momentum(std::vector<double>{v}); }
   OneCycleLROptions& max_momentum(std::vector<double> v) { max_momentum_ = std::move(v); return *this; }
   OneCycleLROptions& max_momentum(double v) { return max_momentum(std::vector<double>{v}); }
   /// initial_lr = max_lr / div_factor (default 25).
-  OneCycleLROptions& div_factor(double v);
+  DESCENT_OPTION(OneCycleLROptions, double, div_factor, v > 0, "> 0") = 25.0;
   /// min_lr = initial_lr / final_div_factor (default 1e4).
-  OneCycleLROptions& final_div_factor(double v);
+  DESCENT_OPTION(OneCycleLROptions, double, final_div_factor, v > 0, "> 0") = 1e4;
   /// Three phases (up, down to initial_lr, down to min_lr) as in the paper, instead of fastai's two.
-  OneCycleLROptions& three_phase(bool v) { three_phase_ = v; return *this; }
+  DESCENT_OPTION_ANY(OneCycleLROptions, bool, three_phase) = false;
 
+ public:
   const std::vector<double>& max_lr() const { return max_lr_; }
   int64_t total_steps() const { return total_steps_; }
-  double pct_start() const { return pct_start_; }
   AnnealStrategy anneal_strategy() const { return anneal_strategy_; }
-  bool cycle_momentum() const { return cycle_momentum_; }
   const std::vector<double>& base_momentum() const { return base_momentum_; }
   const std::vector<double>& max_momentum() const { return max_momentum_; }
-  double div_factor() const { return div_factor_; }
-  double final_div_factor() const { return final_div_factor_; }
-  bool three_phase() const { return three_phase_; }
 
  private:
   std::vector<double> max_lr_;
   int64_t total_steps_;
-  double pct_start_ = 0.3;
   AnnealStrategy anneal_strategy_ = AnnealStrategy::Cos;
-  bool cycle_momentum_ = true;
   std::vector<double> base_momentum_{0.85}, max_momentum_{0.95};
-  double div_factor_ = 25.0, final_div_factor_ = 1e4;
-  bool three_phase_ = false;
 };
 
 /// Anneals the lr from max_lr / div_factor up to max_lr over pct_start * total_steps steps, then

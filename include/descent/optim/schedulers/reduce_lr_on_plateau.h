@@ -20,40 +20,33 @@ class ReduceLROnPlateauOptions {
   /// "min" or "max".
   ReduceLROnPlateauOptions& mode(const std::string& v);
   /// new_lr = lr * factor, factor in [0, 1) (default 0.1).
-  ReduceLROnPlateauOptions& factor(double v);
+  DESCENT_OPTION(ReduceLROnPlateauOptions, double, factor, v >= 0 && v < 1, "in [0, 1)") = 0.1;
   /// Epochs without improvement tolerated before reducing (default 10).
-  ReduceLROnPlateauOptions& patience(int64_t v);
+  DESCENT_OPTION(ReduceLROnPlateauOptions, int64_t, patience, v >= 0, ">= 0") = 10;
   /// Minimum change that counts as an improvement (default 1e-4).
-  ReduceLROnPlateauOptions& threshold(double v);
+  DESCENT_OPTION(ReduceLROnPlateauOptions, double, threshold, v >= 0 && std::isfinite(v), "finite and >= 0") = 1e-4;
+ public:
   ReduceLROnPlateauOptions& threshold_mode(ThresholdMode v) { threshold_mode_ = v; return *this; }
   /// "rel" or "abs".
   ReduceLROnPlateauOptions& threshold_mode(const std::string& v);
   /// Epochs to wait after a reduction before counting bad epochs again (default 0).
-  ReduceLROnPlateauOptions& cooldown(int64_t v);
+  DESCENT_OPTION(ReduceLROnPlateauOptions, int64_t, cooldown, v >= 0, ">= 0") = 0;
+ public:
   /// Lower bound on the lr: one for all groups or one per group (default 0).
   ReduceLROnPlateauOptions& min_lr(double v) { return min_lr(std::vector<double>{v}); }
   ReduceLROnPlateauOptions& min_lr(std::vector<double> v);
   /// Reductions smaller than eps are skipped (default 1e-8).
-  ReduceLROnPlateauOptions& eps(double v);
+  DESCENT_OPTION(ReduceLROnPlateauOptions, double, eps, v >= 0, ">= 0") = 1e-8;
 
+ public:
   PlateauMode mode() const { return mode_; }
-  double factor() const { return factor_; }
-  int64_t patience() const { return patience_; }
-  double threshold() const { return threshold_; }
   ThresholdMode threshold_mode() const { return threshold_mode_; }
-  int64_t cooldown() const { return cooldown_; }
   const std::vector<double>& min_lr() const { return min_lr_; }
-  double eps() const { return eps_; }
 
  private:
   PlateauMode mode_ = PlateauMode::Min;
-  double factor_ = 0.1;
-  int64_t patience_ = 10;
-  double threshold_ = 1e-4;
   ThresholdMode threshold_mode_ = ThresholdMode::Rel;
-  int64_t cooldown_ = 0;
   std::vector<double> min_lr_{0.0};
-  double eps_ = 1e-8;
 };
 
 /// After more than `patience` epochs without improvement of the metric (outside cooldown), sets
