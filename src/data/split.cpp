@@ -60,6 +60,18 @@ std::vector<std::vector<int64_t>> random_split_indices(int64_t n, const std::vec
   return out;
 }
 
+std::vector<std::vector<int64_t>> ordered_split_indices(int64_t n, const std::vector<double>& lengths) {
+  std::vector<std::vector<int64_t>> out;
+  int64_t at = 0;
+  for (int64_t s : split_sizes(n, lengths)) {
+    std::vector<int64_t> part(static_cast<size_t>(s));
+    for (int64_t i = 0; i < s; ++i) part[size_t(i)] = at + i;
+    out.push_back(std::move(part));
+    at += s;
+  }
+  return out;
+}
+
 namespace {
 std::vector<std::shared_ptr<Subset>> to_subsets(const DatasetPtr& ds, std::vector<std::vector<int64_t>> parts) {
   std::vector<std::shared_ptr<Subset>> out;

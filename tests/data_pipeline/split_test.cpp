@@ -45,6 +45,20 @@ TEST(Split, RandomSplitIsAPartitionAndSeeded) {
   EXPECT_EQ(counts[1].size(), 7u);
 }
 
+TEST(Split, OrderedKeepsTheItemsOrder) {
+  const auto parts = data::ordered_split_indices(10, {0.7, 0.2, 0.1});
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0], (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(parts[1], (std::vector<int64_t>{7, 8}));
+  EXPECT_EQ(parts[2], (std::vector<int64_t>{9}));
+  // Sizes as split_sizes (the remainder round-robin from the first split), consecutive and complete.
+  const auto odd = data::ordered_split_indices(11, {0.5, 0.5});
+  EXPECT_EQ(odd[0].size(), 6u);
+  EXPECT_EQ(odd[1].front(), 6);
+  EXPECT_EQ(odd[1].back(), 10);
+  EXPECT_TRUE(data::ordered_split_indices(0, {0.5, 0.5})[0].empty());
+}
+
 TEST(Split, StratifiedKeepsClassProportions) {
   // Imbalanced classes: 600 of class 0, 300 of class 1, 100 of class 2 (interleaved).
   std::vector<int64_t> labels;

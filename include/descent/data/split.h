@@ -1,6 +1,6 @@
 #pragma once
-// Splitting a dataset: random_split (torch.utils.data.random_split), a stratified split that keeps
-// class proportions, and k-fold indices.
+// Splitting a dataset: random_split (torch.utils.data.random_split), an ordered split (time order),
+// a stratified split that keeps class proportions, and k-fold indices.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -16,6 +16,10 @@ std::vector<int64_t> split_sizes(int64_t n, const std::vector<double>& lengths);
 
 /// Index lists of a random split of 0..n-1 (one permutation from seed, cut into split_sizes()).
 std::vector<std::vector<int64_t>> random_split_indices(int64_t n, const std::vector<double>& lengths, uint64_t seed);
+/// Index lists of an ordered split of 0..n-1: consecutive runs of split_sizes() in the items' own
+/// order (scikit-learn's train_test_split with shuffle=False). For data in time order the later
+/// splits are the later items, so validation and test never look into the training data's past.
+std::vector<std::vector<int64_t>> ordered_split_indices(int64_t n, const std::vector<double>& lengths);
 /// The dataset split into random, non-overlapping Subsets of split_sizes(size, lengths).
 std::vector<std::shared_ptr<Subset>> random_split(DatasetPtr dataset, const std::vector<double>& lengths, uint64_t seed);
 
