@@ -1,13 +1,15 @@
 // Reading and validating the `descent` tool's TOML config; see config.h.
 #include "config.h"
 
-#include "catalog.h"
-#include "model_setup.h"
-
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "catalog.h"
+#include "model_setup.h"
 
 namespace descent::cli {
 
@@ -259,10 +261,66 @@ void apply_override(toml::table& config, const std::string& assignment) {
   }
 }
 
+namespace {
+
+/// Whether position i begins a value: the previous non-blank character is '=', '[' or ','.
+bool starts_value(const std::string& text, size_t i) {
+  while (i > 0 && std::isspace(static_cast<unsigned char>(text[i - 1]))) --i;
+  return i > 0 && (text[i - 1] == '=' || text[i - 1] == '[' || text[i - 1] == ',');
+}
+
+/// text with every float written in its shortest form that reads back the same double (toml++
+/// writes 17 digits: 0.90000000000000002). Strings are left alone.
+std::string shortest_floats(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  auto number_char = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+' || c == '_'; };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '"' || c == '\'') {  // a string (basic with escapes, or literal), copied as it is
+      const bool triple = text.compare(i, 3, std::string(3, c)) == 0;
+      const std::string close = triple ? std::string(3, c) : std::string(1, c);
+      size_t j = i + close.size();
+      while (j < text.size() && text.compare(j, close.size(), close) != 0) j += (c == '"' && text[j] == '\\') ? 2 : 1;
+      j = std::min(text.size(), j + close.size());
+      out.append(text, i, j - i);
+      i = j;
+    } else if (c == '#') {  // a comment, to the end of the line
+      const size_t j = std::min(text.size(), text.find('\n', i));
+      out.append(text, i, j - i);
+      i = j;
+    } else if ((std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+') && starts_value(text, i)) {
+      size_t j = i;
+      while (j < text.size() && number_char(text[j])) ++j;
+      const std::string token = text.substr(i, j - i);
+      double v = 0;
+      const auto r = std::from_chars(token.data(), token.data() + token.size(), v);
+      const bool is_float = token.find_first_of(".eE") != std::string::npos;
+      if (is_float && r.ec == std::errc() && r.ptr == token.data() + token.size() && std::isfinite(v)) {
+        char buf[64];
+        const auto w = std::to_chars(buf, buf + sizeof buf, v);
+        std::string t(buf, w.ptr);
+        if (t.find_first_of(".eE") == std::string::npos) t += ".0";
+        out += t;
+      } else {
+        out += token;
+      }
+      i = j;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string to_toml(const toml::table& config) {
   std::ostringstream os;
   os << toml::toml_formatter(config) << "\n";
-  return os.str();
+  return shortest_floats(os.str());
 }
 
 std::string to_string(TaskKind task) {
@@ -329,6 +387,7 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
   std::vector<double> def_split = given_test ? std::vector<double>{0.9, 0.1} : std::vector<double>{0.7, 0.2, 0.1};
   if (!d.val_path.empty()) def_split = given_test ? std::vector<double>{1.0, 0.0} : std::vector<double>{0.9, 0.0, 0.1};
   d.split = s.numbers("split", def_split);
+  d.split_mode = s.choice("split_mode", "random", {"random", "ordered"});
   const size_t want = given_test ? 2 : 3;
   DESCENT_CONFIG_CHECK(d.split.size() == want, s.key_path("split"), ": expected ", want, " fractions (",
                        given_test ? "train, val: the test set is given" : "train, val, test", "), got ", d.split.size());

@@ -106,6 +106,9 @@ struct DataSettings {
   std::string val_path, test_path;  ///< given validation / test sets of the same kind ("" = split off)
   /// Fractions [train, val] (a test set exists) or [train, val, test]; they sum to 1.
   std::vector<double> split;
+  /// "random" (stratified by class when there are classes) or "ordered": the first rows train, the
+  /// next validate, the last test (time series: no look into the future).
+  std::string split_mode = "random";
   int64_t num_workers = 0;
   // images (fashion_mnist, mnist, image_folder)
   int64_t channels = 0;          ///< image_folder: 1, 3 or 4 (0: 3)

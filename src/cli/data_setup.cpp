@@ -64,7 +64,7 @@ Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::
       std::vector<std::string> names;
       for (const auto& cc : columns) names.push_back(cc.name);
       return join(names);
-    }());
+    }(), ")");
     std::string v = row[size_t(it - header.begin())];
     const bool missing = std::find(missing_values.begin(), missing_values.end(), v) != missing_values.end();
     if (missing) DESCENT_CHECK(impute, where, ": column '", c.name, "' is missing and the model was trained without imputation");
@@ -236,10 +236,13 @@ struct Splits {
   std::vector<int64_t> train, val, test;
 };
 
-/// Index lists of the splits of n examples (stratified by labels when given).
-Splits split_indices(int64_t n, const std::vector<int64_t>& labels, const std::vector<double>& fractions, uint64_t seed) {
-  std::vector<double> f = fractions;
-  auto parts = labels.empty() ? data::random_split_indices(n, f, seed) : data::stratified_split_indices(labels, f, seed);
+/// Index lists of the splits of n examples by data.split and data.split_mode: random (stratified
+/// by labels when given) or ordered (consecutive runs in the data's order).
+Splits split_indices(int64_t n, const std::vector<int64_t>& labels, const DataSettings& d, uint64_t seed) {
+  const std::vector<double>& f = d.split;
+  auto parts = d.split_mode == "ordered" ? data::ordered_split_indices(n, f)
+               : labels.empty()          ? data::random_split_indices(n, f, seed)
+                                         : data::stratified_split_indices(labels, f, seed);
   Splits s;
   s.train = parts[0];
   s.val = parts[1];
@@ -296,7 +299,7 @@ void build_idx(const Settings& st, DataBundle& b) {
   std::vector<int64_t> labels(size_t(train_raw->size()));
   const int64_t* lp = train_raw->targets().contiguous().data_ptr<int64_t>();
   std::copy(lp, lp + labels.size(), labels.begin());
-  Splits s = split_indices(train_raw->size(), labels, d.split, uint64_t(st.seed));
+  Splits s = split_indices(train_raw->size(), labels, d, uint64_t(st.seed));
   auto full = std::make_shared<data::TensorDataset>(train_x, train_raw->targets());
   DatasetPtr train_src = full;
   if (auto aug = augment(d, b.pre.height, b.pre.width)) train_src = mapped(full, aug);
@@ -315,7 +318,7 @@ void class_folder_splits(const Settings& st, DataBundle& b, Open open) {
   const DataSettings& d = st.data;
   auto train_all = open(d.path, true), eval_all = open(d.path, false);
   b.pre.class_names = train_all->classes();
-  Splits s = split_indices(train_all->size(), train_all->targets(), d.split, uint64_t(st.seed));
+  Splits s = split_indices(train_all->size(), train_all->targets(), d, uint64_t(st.seed));
   b.train = std::make_shared<data::Subset>(train_all, s.train);
   b.train_labels = pick(train_all->targets(), s.train);
   auto given_or_split = [&](const std::string& path, const char* key, const std::vector<int64_t>& idx) -> DatasetPtr {
@@ -383,7 +386,7 @@ void build_text(const Settings& st, DataBundle& b) {
                                 : data::TextClassification::from_folder(p, options);
   };
   auto all = open(d.path);
-  Splits s = split_indices(all->size(), all->labels(), d.split, uint64_t(st.seed));
+  Splits s = split_indices(all->size(), all->labels(), d, uint64_t(st.seed));
   auto ds = all->fit_on(s.train);  // the vocabulary comes from the training texts only
   b.pre.modality = "text";
   b.pre.class_names = ds->classes();
@@ -431,13 +434,13 @@ void build_tabular(const Settings& st, DataBundle& b) {
       (labels[i] >= 0 ? labelled : unlabelled).push_back(int64_t(i));
       if (labels[i] >= 0) labelled_classes.push_back(labels[i]);
     }
-    Splits ls = split_indices(int64_t(labelled.size()), labelled_classes, d.split, uint64_t(st.seed));
+    Splits ls = split_indices(int64_t(labelled.size()), labelled_classes, d, uint64_t(st.seed));
     for (auto* part : {&ls.train, &ls.val, &ls.test})
       for (auto& i : *part) i = labelled[size_t(i)];
     s = ls;
     s.train.insert(s.train.end(), unlabelled.begin(), unlabelled.end());
   } else {
-    s = split_indices(all->size(), labels, d.split, uint64_t(st.seed));
+    s = split_indices(all->size(), labels, d, uint64_t(st.seed));
   }
   b.pre.modality = "tabular";
   b.pre.class_names = all->classes();
@@ -483,15 +486,51 @@ void build_tabular(const Settings& st, DataBundle& b) {
     source = scaler.apply(all);
   }
   b.train = std::make_shared<data::Subset>(source, s.train);
-  b.val = std::make_shared<data::Subset>(source, s.val);
-  DESCENT_CHECK(d.test_path.empty() && d.val_path.empty(), "data.val_path / data.test_path: not supported for tabular_csv; ",
-                "put all rows in data.path and use data.split");
-  b.test = std::make_shared<data::Subset>(source, s.test);
+  // Given validation / test files are encoded with the schema and scaling fitted on the training rows.
+  b.val = d.val_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(source, s.val))
+                             : tabular_file(b.pre, d.val_path, st.task, "data.val_path");
+  b.test = d.test_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(source, s.test))
+                               : tabular_file(b.pre, d.test_path, st.task, "data.test_path");
   if (!labels.empty()) b.train_labels = pick(labels, s.train);
   b.input_shape = {all->num_features()};
 }
 
 }  // namespace
+
+data::DatasetPtr tabular_file(const Preprocessor& pre, const std::string& path, TaskKind task, const std::string& what) {
+  DESCENT_CHECK(pre.modality == "tabular", what, ": a CSV of rows needs a tabular model");
+  const std::string ctx = what + " '" + path + "'";
+  data::CsvTable table = data::read_csv(path);
+  auto t = std::find(table.header.begin(), table.header.end(), pre.target_name);
+  DESCENT_CHECK(t != table.header.end(), ctx, ": no target column '", pre.target_name, "' (the header has ", join(table.header), ")");
+  const size_t target_col = size_t(t - table.header.begin());
+  DESCENT_CHECK(!table.rows.empty(), ctx, ": the file has a header but no rows");
+  std::vector<Tensor> xs;
+  std::vector<float> reg;
+  std::vector<int64_t> cls;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string where = path + ":" + std::to_string(table.row_numbers[r]);
+    DESCENT_CHECK(table.rows[r].size() == table.header.size(), where, ": ", table.rows[r].size(), " fields, the header has ",
+                  table.header.size());
+    xs.push_back(pre.tabular(table.header, table.rows[r], where));
+    const std::string& y = table.rows[r][target_col];
+    if (task == TaskKind::Regression) {
+      char* end = nullptr;
+      const double v = std::strtod(y.c_str(), &end);
+      DESCENT_CHECK(!y.empty() && *end == '\0' && std::isfinite(v), where, ": target '", pre.target_name, "' = '", y,
+                    "' is not a finite number");
+      reg.push_back(float(v));
+    } else {
+      auto k = std::find(pre.class_names.begin(), pre.class_names.end(), y);
+      DESCENT_CHECK(k != pre.class_names.end(), where, ": target '", pre.target_name, "' = '", y,
+                    "' is not a class of the training data (", join(pre.class_names), ")");
+      cls.push_back(int64_t(k - pre.class_names.begin()));
+    }
+  }
+  const int64_t n = int64_t(xs.size());
+  Tensor y = task == TaskKind::Regression ? from_vector(reg, {n}) : from_vector(cls, {n});
+  return std::make_shared<data::TensorDataset>(stack(xs, 0), y);
+}
 
 DataBundle build_data(const Settings& st) {
   DataBundle b;

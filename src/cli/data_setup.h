@@ -76,6 +76,10 @@ struct DataBundle {
 /// Builds the datasets a config describes (reads the data; errors name the files).
 DataBundle build_data(const Settings& st);
 
+/// A CSV file of rows (with the target column) encoded by a tabular Preprocessor: the training
+/// data's schema, fill values and scaling; `what` names it in errors ("data.test_path", "--data").
+data::DatasetPtr tabular_file(const Preprocessor& pre, const std::string& path, TaskKind task, const std::string& what);
+
 /// What the model must accept and produce, from a run's saved Preprocessor alone (no datasets):
 /// for predict, info and features of a trained run without reading the data.
 DataBundle bundle_from_preprocessor(const Settings& st, const Preprocessor& pre);

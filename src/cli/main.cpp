@@ -9,8 +9,11 @@
 //   descent list [optimizers|schedulers|losses|layers|builtins]
 //
 // Exit codes: 0 success, 1 runtime error (a bad data file, a failed write), 2 usage or config error.
+// Messages name the input at fault; DESCENT_DEBUG=1 adds the source location that raised them.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <exception>
 
 #include "catalog.h"
@@ -88,6 +91,9 @@ int main(int argc, char** argv) {
     app.exit(ex);
     return 2;
   }
+  // DESCENT_DEBUG=1: error messages end with the source location that raised them.
+  const char* debug_env = std::getenv("DESCENT_DEBUG");
+  const bool debug = debug_env && *debug_env && std::string(debug_env) != "0";
   try {
     if (*t) {
       // A clustering config is unsupervised: `descent train` runs it as `descent cluster` would.
@@ -102,10 +108,10 @@ int main(int argc, char** argv) {
     if (*c) return cluster_command(cluster);
     if (*l) return list_command(list_kind);
   } catch (const ConfigError& ex) {
-    std::fprintf(stderr, "descent: config error: %s\n", ex.message().c_str());
+    std::fprintf(stderr, "descent: config error: %s\n", (debug ? ex.what() : ex.message().c_str()));
     return 2;
   } catch (const descent::Error& ex) {
-    std::fprintf(stderr, "descent: error: %s\n", ex.message().c_str());
+    std::fprintf(stderr, "descent: error: %s\n", (debug ? ex.what() : ex.message().c_str()));
     return 1;
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "descent: error: %s\n", ex.what());

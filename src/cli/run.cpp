@@ -124,6 +124,36 @@ train::TrainerOptions trainer_options(const Experiment& e) {
   return o;
 }
 
+/// What "best" means for a run: the early-stopping monitor when early stopping is on (so the
+/// weights it keeps, best.safetensors and the reported best epoch all agree), else the lowest
+/// validation loss.
+struct BestCriterion {
+  std::string monitor = "val_loss";
+  train::Mode mode = train::Mode::Min;
+  bool better(double a, double b) const { return mode == train::Mode::Min ? a < b : a > b; }
+};
+
+BestCriterion best_criterion(const Settings& st) {
+  BestCriterion c;
+  if (st.early_stopping.enabled) {
+    c.monitor = st.early_stopping.monitor;
+    c.mode = st.early_stopping.mode == "min" ? train::Mode::Min : train::Mode::Max;
+  }
+  return c;
+}
+
+/// The epoch with the best monitored value (the first among equals; NaN never wins), 0 if none.
+int64_t best_epoch_of(const train::History& history, const BestCriterion& c) {
+  int64_t best_epoch = 0;
+  double best = 0;
+  for (const auto& ep : history.epochs) {
+    const double v = ep.get(c.monitor);
+    if (std::isnan(v)) continue;
+    if (best_epoch == 0 || c.better(v, best)) best = v, best_epoch = ep.epoch;
+  }
+  return best_epoch;
+}
+
 /// The per-epoch callbacks every training fit gets: gradient clipping, the LR schedule, early
 /// stopping (returned, or null), checkpoints and logs (when `logs`), the progress bar.
 std::shared_ptr<train::EarlyStopping> add_callbacks(train::Trainer& trainer, const Experiment& e, optim::Optimizer& opt,
@@ -143,8 +173,11 @@ std::shared_ptr<train::EarlyStopping> add_callbacks(train::Trainer& trainer, con
     trainer.add_callback(early);
   }
   if (logs) {
-    trainer.add_callback(std::make_shared<train::ModelCheckpoint>(
-        train::ModelCheckpointOptions(run.string()).every_n_steps(e.st.checkpoint_every_n_steps)));
+    const BestCriterion best = best_criterion(e.st);
+    trainer.add_callback(std::make_shared<train::ModelCheckpoint>(train::ModelCheckpointOptions(run.string())
+                                                                      .monitor(best.monitor)
+                                                                      .mode(best.mode)
+                                                                      .every_n_steps(e.st.checkpoint_every_n_steps)));
     trainer.add_callback(std::make_shared<train::MetricsLog>((run / "metrics.csv").string(), (run / "metrics.jsonl").string()));
   }
   if (!quiet) trainer.add_callback(std::make_shared<train::ProgressBar>(stderr));
@@ -222,10 +255,12 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   TestPass pass;
   train::EvalResult test = evaluate_test(e, trainer, test_loader, pass);
 
-  int64_t best_epoch = 0;
-  double best_val = std::numeric_limits<double>::infinity();
-  for (const auto& ep : history.epochs)
-    if (ep.val_loss < best_val) best_val = ep.val_loss, best_epoch = ep.epoch;
+  // The weights tested: the best epoch by the run's criterion, or for pseudo-labelling the last
+  // epoch of the last round (its final weights).
+  const bool semi = e.st.task == TaskKind::SemiSupervised;
+  const BestCriterion criterion = best_criterion(e.st);
+  const int64_t best_epoch = semi ? int64_t(history.epochs.size()) : best_epoch_of(history, criterion);
+  const std::string best_label = semi ? "last epoch of the last round" : "best by " + criterion.monitor;
   double sps = 0;
   for (const auto& ep : history.epochs) sps += ep.samples_per_sec;
   if (!history.epochs.empty()) sps /= double(history.epochs.size());
@@ -243,6 +278,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   summary["epochs_run"] = history.epochs.size();
   summary["epochs_max"] = e.st.epochs;
   summary["best_epoch"] = best_epoch;
+  summary["best_by"] = semi ? "last" : criterion.monitor;
   summary["stopped_early"] = early && early->stopped_epoch() > 0;
   summary["validation"] = metrics_json(val);
   summary["test"] = metrics_json(test);
@@ -260,7 +296,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                 {"test loss", std::to_string(test.loss)},
                 {"epochs", std::to_string(history.epochs.size()) + " of " + std::to_string(e.st.epochs) +
                                (summary["stopped_early"].get<bool>() ? " (early stopping)" : "")},
-                {"best epoch (val loss)", std::to_string(best_epoch)},
+                {"tested weights", "epoch " + std::to_string(best_epoch) + " (" + best_label + ")"},
                 {"data", e.data.summary},
                 {"parameters", std::to_string(summary["parameters"].get<int64_t>())},
                 {"training time", std::to_string(int(fit_seconds)) + " s in this process"},
@@ -284,8 +320,8 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   in.samples = e.st.report_samples;
   report::write_training_report(in, (run / "report.html").string());
 
-  std::printf("%s: %s (best epoch %lld of %zu)\n", head_name.c_str(), head_value.c_str(), static_cast<long long>(best_epoch),
-              history.epochs.size());
+  std::printf("%s: %s (epoch %lld of %zu, %s)\n", head_name.c_str(), head_value.c_str(), static_cast<long long>(best_epoch),
+              history.epochs.size(), best_label.c_str());
   std::printf("report: %s\n", fs::absolute(run / "report.html").c_str());
   return 0;
 }
@@ -325,26 +361,42 @@ int resume_command(const std::string& run_dir, const std::vector<std::string>& s
   check_run_dir(run_dir);
   const fs::path run(run_dir);
   std::error_code ec;
-  DESCENT_CONFIG_CHECK(fs::is_regular_file(run / "last.ckpt", ec), run_dir, ": no last.ckpt to resume from");
+  // A run that failed before its first checkpoint has its config but no last.ckpt and no results:
+  // it restarts. A finished run without last.ckpt (semi_supervised rounds) has nothing to resume.
+  const bool has_ckpt = fs::is_regular_file(run / "last.ckpt", ec);
+  const bool finished = fs::exists(run / "best.safetensors", ec) || fs::exists(run / "summary.json", ec);
+  DESCENT_CONFIG_CHECK(has_ckpt || !finished, run_dir, ": no last.ckpt to resume from");
+  const bool restart = !has_ckpt;
   for (const auto& s : sets)
     DESCENT_CONFIG_CHECK(s.rfind("epochs=", 0) == 0, "resume --set '", s,
                          "': only epochs may change when resuming (anything else would not continue the same run)");
   toml::table config = load_with_overrides((run / "config.toml").string(), sets);
   Experiment e = prepare(std::move(config), (run / "config.toml").string());
   io::atomic_write((run / "config.toml").string(), to_toml(e.config));
+  if (restart) {
+    std::fprintf(stderr, "descent resume: %s has no checkpoint yet (the run stopped in its first epoch); training from the start\n",
+                 run_dir.c_str());
+    return fit_and_finish(e, run, false, quiet);
+  }
   if (!quiet) std::fprintf(stderr, "descent resume: %s from %s\n", e.st.name.c_str(), (run / "last.ckpt").c_str());
   return fit_and_finish(e, run, true, quiet);
 }
+
+/// Evaluates the run's model on ds and prints the metrics (what: the split or file evaluated).
+int report_eval(const Experiment& e, const data::DatasetPtr& ds, const std::string& what, bool as_json);
 
 int eval_command(const std::string& run_dir, const std::string& split, const std::string& data_path, bool as_json) {
   check_run_dir(run_dir);
   const fs::path run(run_dir);
   toml::table config = load_toml((run / "config.toml").string());
+  const std::string kind = config["data"]["kind"].value_or(std::string());
+  if (!data_path.empty() && kind == "tabular_csv") {
+    // Rows are encoded with the saved schema and scaling (preprocess.json), never refitted.
+    Experiment e = load_trained_run(run_dir);
+    return report_eval(e, tabular_file(e.data.pre, fs::absolute(data_path).string(), e.st.task, "--data"), data_path, as_json);
+  }
   if (!data_path.empty()) {
     toml::table* d = config["data"].as_table();
-    const std::string kind = (*d)["kind"].value_or(std::string());
-    DESCENT_CONFIG_CHECK(kind != "tabular_csv", "eval --data: not supported for tabular_csv (its encoding is fitted on ",
-                         "data.path); evaluate with --split");
     if (kind == "fashion_mnist" || kind == "mnist") {
       d->insert_or_assign("path", fs::absolute(data_path).string());
     } else {
@@ -360,11 +412,14 @@ int eval_command(const std::string& run_dir, const std::string& split, const std
   }
   Experiment e = prepare(std::move(config), (run / "config.toml").string());
   DESCENT_CHECK(load_best(e, run), run_dir, ": no best.safetensors (the run has not finished an epoch)");
-  train::Trainer trainer(trainer_options(e));
   data::DatasetPtr ds = split == "val" && data_path.empty() ? e.data.val : e.data.test;
+  return report_eval(e, ds, data_path.empty() ? split : data_path, as_json);
+}
+
+int report_eval(const Experiment& e, const data::DatasetPtr& ds, const std::string& what, bool as_json) {
+  train::Trainer trainer(trainer_options(e));
   data::DataLoader loader = make_loader(e.data, ds, e.st.eval_batch_size, false, 0);
   train::EvalResult r = trainer.evaluate(*e.model, loader, make_loss(e));
-  const std::string what = data_path.empty() ? split : data_path;
   if (as_json) {
     json j = metrics_json(r);
     j["split"] = what;
@@ -390,6 +445,20 @@ int predict_command(const std::string& run_dir, const std::vector<std::string>& 
     const double* p = y.data_ptr<double>();
     json item;
     item["input"] = names[i];
+    // A text with no token of the vocabulary (empty, or all unknown) carries no evidence: the
+    // prediction is the model's prior, and the output says so.
+    std::string warning;
+    if (xs[i].dtype() == kInt64 && e.data.vocab_size > 0) {
+      const Tensor ids = xs[i].reshape({-1}).contiguous();
+      const int64_t* t = ids.data_ptr<int64_t>();
+      bool known = false;
+      for (int64_t k = 0; k < ids.numel() && !known; ++k) known = t[k] != data::Vocab::kPadIndex && t[k] != data::Vocab::kUnkIndex;
+      if (!known) warning = "no known token: the input has no word of the training vocabulary, so this is a guess";
+    }
+    if (!warning.empty()) {
+      item["warning"] = warning;
+      if (!as_json) std::fprintf(stderr, "descent: warning: %s: %s\n", names[i].c_str(), warning.c_str());
+    }
     if (e.st.task == TaskKind::Regression) {
       item["value"] = p[0];
       if (!as_json) std::printf("%s: %s = %.6g\n", names[i].c_str(), e.data.pre.target_name.c_str(), p[0]);

@@ -24,6 +24,13 @@
 namespace descent::data {
 namespace detail {
 
+// A nested error's own text: a descent::Error's message without its source location (the outer
+// error adds its own), anything else's what().
+std::string message_of(const std::exception& e) {
+  if (const auto* d = dynamic_cast<const Error*>(&e)) return d->message();
+  return e.what();
+}
+
 // The cursor, shared by the loader and its passes.
 struct LoaderShared {
   std::mutex mu;
@@ -72,7 +79,7 @@ struct LoaderRun {
       for (int w = 0; w < num_workers; ++w) threads.emplace_back([this] { worker_loop(); });
     } catch (const std::system_error& e) {
       shutdown();
-      DESCENT_FAIL("DataLoader: cannot start worker threads (", num_workers, " asked): ", e.what());
+      DESCENT_FAIL("DataLoader: cannot start worker threads (", num_workers, " asked): ", message_of(e));
     }
   }
 
@@ -130,7 +137,7 @@ struct LoaderRun {
         examples.push_back(dataset->get(index));
       } catch (const std::exception& e) {
         DESCENT_FAIL("DataLoader: loading sample ", index, " (position ", k, " of epoch ", epoch, ", batch ", b,
-                     ") failed: ", e.what());
+                     ") failed: ", message_of(e));
       } catch (...) {
         DESCENT_FAIL("DataLoader: loading sample ", index, " (position ", k, " of epoch ", epoch, ", batch ", b,
                      ") failed with a non-standard exception");
@@ -141,7 +148,7 @@ struct LoaderRun {
     try {
       out = collate ? collate(examples, indices) : stack_collate(examples, indices);
     } catch (const std::exception& e) {
-      DESCENT_FAIL("DataLoader: batch ", b, " of epoch ", epoch, ": ", e.what());
+      DESCENT_FAIL("DataLoader: batch ", b, " of epoch ", epoch, ": ", message_of(e));
     }
     if (out.indices.empty()) out.indices = std::move(indices);  // a user collate may leave them out
     return out;

@@ -1,12 +1,16 @@
 // The catalogs of src/cli/catalog.h and model_setup.h: one table per kind drives validation,
 // construction, `descent list` and the docs, so every entry must build, be listed and be documented.
+// Also the data splits the config chooses (data.split_mode).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "catalog.h"
 #include "cli_test_util.h"
+#include "data_setup.h"
 #include "model_setup.h"
 
 namespace descent::cli {
@@ -110,6 +114,51 @@ TEST_F(ListCommand, PrintsEveryNameWithItsKeys) {
   EXPECT_NE(one.out.find("huber"), std::string::npos);
   EXPECT_EQ(one.out.find("adamw"), std::string::npos);
   EXPECT_EQ(cli_test::run_tool("list metrics", scratch_).code, 2);
+}
+
+}  // namespace
+}  // namespace descent::cli
+
+namespace descent::cli {
+namespace {
+
+// data.split_mode = "ordered": the last rows of a time-ordered table are the test split, the ones
+// before them validation, and none of them is trained on.
+TEST(DataSplits, OrderedModeKeepsTheFutureOut) {
+  const auto dir = std::filesystem::temp_directory_path() / ("descent_ordered_split_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "series.csv");
+    f << "t,y\n";
+    for (int t = 0; t < 100; ++t) f << t << "," << 0.5 * t << "\n";
+  }
+  auto build = [&](const std::string& mode) {
+    toml::table cfg = toml::parse("name = \"s\"\ntask = \"regression\"\n[data]\nkind = \"tabular_csv\"\npath = \"" +
+                                  (dir / "series.csv").string() + "\"\ntarget = \"y\"\nsplit = [0.7, 0.2, 0.1]\nsplit_mode = \"" +
+                                  mode + "\"\nstandardize = false\n[model]\nbuiltin = \"mlp\"\n");
+    Settings st = read_settings(cfg, "series.toml");
+    return build_data(st);
+  };
+  auto t_values = [](const data::DatasetPtr& ds) {
+    std::vector<double> t;
+    for (int64_t i = 0; i < ds->size(); ++i) t.push_back(ds->get(i).data.reshape({-1}).to(kFloat64).item<double>());
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  DataBundle b = build("ordered");
+  const auto train = t_values(b.train), val = t_values(b.val), test = t_values(b.test);
+  ASSERT_EQ(train.size(), 70u);
+  ASSERT_EQ(val.size(), 20u);
+  ASSERT_EQ(test.size(), 10u);
+  EXPECT_EQ(train.back(), 69);
+  EXPECT_EQ(val.front(), 70);
+  EXPECT_EQ(val.back(), 89);
+  EXPECT_EQ(test.front(), 90);
+  // The default random split mixes the times.
+  DataBundle r = build("random");
+  EXPECT_LT(t_values(r.test).front(), 90);
+  EXPECT_THROW(build("shuffled"), ConfigError);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <toml++/toml.h>
 
 #include "descent/data/data.h"
 #include "descent/data/formats/idx.h"
@@ -337,6 +338,124 @@ TEST_F(CliTest, SemiSupervisedFromALabelColumnWithEmptyLabels) {
           scratch_);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("the target is missing"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// The run's notion of "best" follows early_stopping.monitor: best.safetensors, summary.json's
+// best_epoch and the printed epoch all name the epoch of the best monitored value.
+TEST_F(CliTest, EarlyStoppingMonitorChoosesTheBestWeights) {
+  const fs::path run_dir = scratch_ / "run";
+  Result r = run("train " + config("binary") + data_set("binary") +
+                     " --set epochs=6 --set early_stopping.monitor=val_accuracy --set early_stopping.patience=6" +
+                     " --quiet --out " + q(run_dir),
+                 scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json summary = json::parse(slurp(run_dir / "summary.json"));
+  EXPECT_EQ(summary["best_by"], "val_accuracy");
+  // The first epoch of the highest val_accuracy in the log.
+  std::istringstream log(slurp(run_dir / "metrics.jsonl"));
+  int64_t want = 0;
+  double best = -1;
+  for (std::string line; std::getline(log, line);) {
+    if (line.empty()) continue;
+    json ep = json::parse(line);
+    if (ep["val_accuracy"].get<double>() > best) best = ep["val_accuracy"].get<double>(), want = ep["epoch"].get<int64_t>();
+  }
+  EXPECT_EQ(summary["best_epoch"].get<int64_t>(), want);
+  EXPECT_NE(r.out.find("best by val_accuracy"), std::string::npos) << r.out;
+}
+
+// The resolved config writes numbers as they were meant (0.9, not 0.90000000000000002), and reads
+// back to the same values.
+TEST_F(CliTest, ResolvedConfigWritesShortestNumbers) {
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("binary") + data_set("binary") + " --set epochs=1 --set data.split=[0.7,0.2,0.1]" +
+                    " --set optimizer.lr=0.1 --quiet --out " + q(run_dir),
+                scratch_)
+                .code,
+            0);
+  const std::string text = slurp(run_dir / "config.toml");
+  EXPECT_EQ(text.find("0000000"), std::string::npos) << text;
+  EXPECT_NE(text.find("split = [ 0.7, 0.2, 0.1 ]"), std::string::npos) << text;
+  toml::table t = toml::parse(text);
+  EXPECT_EQ(t["data"]["split"][0].value_or(0.0), 0.7);
+  EXPECT_EQ(t["optimizer"]["lr"].value_or(0.0), 0.1);
+}
+
+// Error messages name the input at fault without the source location; DESCENT_DEBUG=1 adds it.
+TEST_F(CliTest, ErrorsHideTheSourceLocationUnlessDebugging) {
+  const fs::path cfg = scratch_ / "missing.toml";
+  std::ofstream(cfg) << "name = \"x\"\n[data]\nkind = \"tabular_csv\"\npath = \"" << (scratch_ / "none.csv").string()
+                     << "\"\ntarget = \"y\"\n";
+  Result r = run("train " + q(cfg) + " --quiet", scratch_);
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.err.find(".cpp:"), std::string::npos) << r.err;
+  std::ofstream(scratch_ / "empty.csv") << "";
+  r = run("info " + q(kRepo / "configs" / "binary.toml") + " --set data.path=" + q(scratch_ / "empty.csv"), scratch_);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.err.find(".cpp:"), std::string::npos) << r.err;
+  const std::string debug = "env DESCENT_DEBUG=1 '" + kTool + "' info " + q(kRepo / "configs" / "binary.toml") +
+                            " --set data.path=" + q(scratch_ / "empty.csv") + " 2>" + q(scratch_ / "err.txt");
+  EXPECT_NE(std::system(debug.c_str()), 0);
+  EXPECT_NE(slurp(scratch_ / "err.txt").find(".cpp:"), std::string::npos) << slurp(scratch_ / "err.txt");
+}
+
+// A text with no word of the vocabulary is predicted with a warning, in the text and JSON outputs.
+TEST_F(CliTest, PredictWarnsWhenATextHasNoKnownToken) {
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("text_csv_bag") + data_set("text_csv_bag") + " --set epochs=1 --quiet --out " + q(run_dir),
+                scratch_)
+                .code,
+            0);
+  Result r = run("predict " + q(run_dir) + " '' 'qqqzzz xxyyzz' 'a wonderful film'", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  size_t warnings = 0;
+  for (size_t p = r.err.find("no known token"); p != std::string::npos; p = r.err.find("no known token", p + 1)) ++warnings;
+  EXPECT_EQ(warnings, 2u) << r.err;
+  r = run("predict " + q(run_dir) + " '' 'a wonderful film' --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json out = json::parse(r.out);
+  EXPECT_TRUE(out[0].contains("warning"));
+  EXPECT_FALSE(out[1].contains("warning"));
+}
+
+// A run that stopped before its first checkpoint (only its config and preprocessing written)
+// restarts under `descent resume` instead of being refused by both resume and --out.
+TEST_F(CliTest, ResumeRestartsARunThatNeverCheckpointed) {
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("binary") + data_set("binary") + " --set epochs=1 --quiet --out " + q(run_dir), scratch_).code, 0);
+  for (const char* f : {"last.ckpt", "best.safetensors", "summary.json", "report.html"}) fs::remove(run_dir / f);
+  Result r = run("resume " + q(run_dir) + " --quiet", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("training from the start"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "summary.json"));
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "last.ckpt"));
+}
+
+// Given validation and test files for tabular data are encoded with the training file's schema and
+// scaling, and `eval --data` evaluates a run on another CSV the same way.
+TEST_F(CliTest, TabularValAndTestFilesAndEvalData) {
+  const fs::path run_dir = scratch_ / "run";
+  const fs::path csv = root_ / "samples" / "regression.csv";
+  Result r = run("train " + config("tabular_regression") + data_set("tabular_regression") + " --set data.val_path=" + q(csv) +
+                     " --set data.test_path=" + q(csv) + " --set data.split=[1.0,0.0] --set epochs=1 --quiet --out " + q(run_dir),
+                 scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json summary = json::parse(slurp(run_dir / "summary.json"));
+  r = run("eval " + q(run_dir) + " --data " + q(csv) + " --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  // The same rows, the same encoding: the same test metrics as the run's own test file.
+  EXPECT_NEAR(j["loss"].get<double>(), summary["test"]["loss"].get<double>(), 1e-6 * (1 + summary["test"]["loss"].get<double>()));
+  EXPECT_EQ(j["samples"], summary["test"]["samples"]);
+  // A file without the target column names it.
+  std::ofstream(scratch_ / "no_target.csv") << "a,b\n1,2\n";
+  r = run("eval " + q(run_dir) + " --data " + q(scratch_ / "no_target.csv"), scratch_);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no target column"), std::string::npos) << r.err;
 }
 
 }  // namespace
