@@ -436,9 +436,19 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
       d.text_column = s.string("text_column", "text");
       d.label_column = s.string("label_column", "label");
     }
-    d.max_length = s.integer("max_length", 64, 1, 1 << 20);
+    d.tokenizer = s.choice("tokenizer", "word", {"word", "char", "char_ngram"});
+    if (d.tokenizer == "char_ngram") {
+      d.ngram_range = s.integers("ngram_range", {1, 3}, 1, 32);
+      DESCENT_CONFIG_CHECK(d.ngram_range.size() == 2 && d.ngram_range[0] <= d.ngram_range[1], s.key_path("ngram_range"),
+                           ": expected [min, max] with 1 <= min <= max <= 32");
+    }
+    d.lowercase = s.boolean("lowercase", true);
+    if (d.tokenizer == "word") d.keep_punctuation = s.boolean("keep_punctuation", true);
+    // Characters and their n-grams make many more tokens per text than words.
+    const bool chars = d.tokenizer != "word";
+    d.max_length = s.integer("max_length", !chars ? 64 : d.tokenizer == "char" ? 256 : 512, 1, 1 << 20);
     d.min_freq = s.integer("min_freq", 1, 1, 1 << 30);
-    d.max_tokens = s.integer("max_tokens", 20000, 3, 1 << 26);
+    d.max_tokens = s.integer("max_tokens", d.tokenizer == "char_ngram" ? 100000 : 20000, 3, 1 << 26);
   } else if (d.kind == "tabular_csv") {
     d.target = s.required_string("target");
     d.features = s.strings("features", {});

@@ -123,6 +123,9 @@ struct DataSettings {
   // text
   std::string text_column = "text", label_column = "label";
   int64_t max_length = 64, min_freq = 1, max_tokens = 20000;
+  std::string tokenizer = "word";        ///< word | char | char_ngram
+  std::vector<int64_t> ngram_range{1, 3};  ///< char_ngram: n from min to max
+  bool lowercase = true, keep_punctuation = true;
   // tabular
   std::string target;
   std::vector<std::string> features, categorical;

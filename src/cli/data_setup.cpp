@@ -381,6 +381,11 @@ void build_text(const Settings& st, DataBundle& b) {
                      .label_column(d.label_column)
                      .max_length(d.max_length)
                      .vocab_options(data::VocabOptions().min_freq(d.min_freq).max_size(d.max_tokens));
+  auto tok = data::TokenizerOptions().lowercase(d.lowercase).keep_punctuation(d.keep_punctuation);
+  if (d.tokenizer == "char") tok.mode(data::TokenizerMode::kCharacter);
+  if (d.tokenizer == "char_ngram")
+    tok.mode(data::TokenizerMode::kCharNgram).ngram_range(int(d.ngram_range[0]), int(d.ngram_range[1]));
+  options.tokenizer(tok);
   auto open = [&](const std::string& p) {
     return d.kind == "text_csv" ? data::TextClassification::from_csv(p, options)
                                 : data::TextClassification::from_folder(p, options);

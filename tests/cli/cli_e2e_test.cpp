@@ -458,4 +458,29 @@ TEST_F(CliTest, TabularValAndTestFilesAndEvalData) {
   EXPECT_NE(r.err.find("no target column"), std::string::npos) << r.err;
 }
 
+// The tokenizer is chosen in [data]: character n-grams reach the model, the resolved config and
+// preprocess.json record them, and predict tokenizes new texts the same way.
+TEST_F(CliTest, CharacterNgramTokenizerFromTheConfig) {
+  const fs::path run_dir = scratch_ / "run";
+  Result r = run("train " + config("text_csv_bag") + data_set("text_csv_bag") +
+                     " --set data.tokenizer=char_ngram --set data.ngram_range=[2,4] --set epochs=2 --quiet --out " + q(run_dir),
+                 scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string cfg = slurp(run_dir / "config.toml");
+  EXPECT_NE(cfg.find("tokenizer = 'char_ngram'"), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("ngram_range = [ 2, 4 ]"), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("max_tokens = 100000"), std::string::npos) << cfg;  // the char_ngram default
+  json pre = json::parse(slurp(run_dir / "preprocess.json"));
+  EXPECT_NE(pre["tokenizer"].dump().find("4"), std::string::npos) << pre["tokenizer"].dump();
+  // Character n-grams of unseen words still overlap the vocabulary: no "no known token" warning.
+  r = run("predict " + q(run_dir) + " 'wonderfullest filmmaking'", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("no known token"), std::string::npos) << r.err;
+  EXPECT_EQ(run("train " + config("text_csv_bag") + data_set("text_csv_bag") + " --set data.tokenizer=bytes --quiet --out " +
+                    q(scratch_ / "bad"),
+                scratch_)
+                .code,
+            2);
+}
+
 }  // namespace
