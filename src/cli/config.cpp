@@ -455,6 +455,7 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
     d.categorical = s.strings("categorical", {});
     d.imputation = s.choice("imputation", "none", {"none", "mean", "median", "most_frequent"});
     d.standardize = s.boolean("standardize", true);
+    if (task == TaskKind::Regression) d.standardize_target = s.boolean("standardize_target", true);
   }
   s.finish();
   return d;

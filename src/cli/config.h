@@ -131,6 +131,7 @@ struct DataSettings {
   std::vector<std::string> features, categorical;
   std::string imputation = "none";
   bool standardize = true;
+  bool standardize_target = true;  ///< regression: train on the standardised target (outputs scaled back)
   // semi-supervised
   double labelled_fraction = 1.0;
   bool missing_labels = false;  ///< tabular_csv: rows with an empty target are the unlabelled part

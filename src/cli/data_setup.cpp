@@ -172,6 +172,7 @@ std::string Preprocessor::to_json() const {
     j["feature_mean"] = feature_mean;
     j["feature_std"] = feature_std;
     j["target"] = target_name;
+    if (target_standardized) j["target_scale"] = {{"mean", target_mean}, {"std", target_std}};
   }
   return j.dump(1);
 }
@@ -207,6 +208,13 @@ Preprocessor Preprocessor::from_json(const std::string& text, const std::string&
       p.feature_mean = j.at("feature_mean").get<std::vector<double>>();
       p.feature_std = j.at("feature_std").get<std::vector<double>>();
       p.target_name = j.at("target");
+      if (j.contains("target_scale")) {
+        p.target_standardized = true;
+        p.target_mean = j.at("target_scale").at("mean");
+        p.target_std = j.at("target_scale").at("std");
+        DESCENT_CHECK(std::isfinite(p.target_mean) && std::isfinite(p.target_std) && p.target_std > 0, source,
+                      ": bad target_scale (mean ", p.target_mean, ", std ", p.target_std, ")");
+      }
     } else {
       DESCENT_FAIL("unknown modality '", p.modality, "'");
     }
@@ -497,6 +505,18 @@ void build_tabular(const Settings& st, DataBundle& b) {
   b.test = d.test_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(source, s.test))
                                : tabular_file(b.pre, d.test_path, st.task, "data.test_path");
   if (!labels.empty()) b.train_labels = pick(labels, s.train);
+  if (st.task == TaskKind::Regression && d.standardize_target) {
+    // The training split's mean and (population) standard deviation; a constant target keeps std 1.
+    const Tensor y = all->targets().to(kFloat64).contiguous();
+    double sum = 0, sq = 0;
+    for (int64_t i : s.train) sum += y.data_ptr<double>()[i];
+    const double mean = sum / double(s.train.size());
+    for (int64_t i : s.train) sq += (y.data_ptr<double>()[i] - mean) * (y.data_ptr<double>()[i] - mean);
+    const double sd = std::sqrt(sq / double(s.train.size()));
+    b.pre.target_standardized = true;
+    b.pre.target_mean = mean;
+    b.pre.target_std = sd > 1e-12 * std::max(1.0, std::abs(mean)) ? sd : 1.0;
+  }
   b.input_shape = {all->num_features()};
 }
 

@@ -40,6 +40,10 @@ struct Preprocessor {
   std::vector<std::string> missing_values;
   std::vector<double> feature_mean, feature_std;  ///< empty: no standardisation
   std::string target_name;
+  /// Regression: the model learns (y - target_mean) / target_std and its output is scaled back
+  /// (training split's statistics; data.standardize_target).
+  bool target_standardized = false;
+  double target_mean = 0.0, target_std = 1.0;
 
   /// One model input from a decoded image (uint8 [H, W, C] or [H, W]).
   Tensor image(const Tensor& img) const;

@@ -203,9 +203,35 @@ const Catalog<LayerEntry>& layer_types() {
 
 std::shared_ptr<nn::Module> build_builtin(ModelSettings& m, const DataBundle& bundle);
 
+namespace {
+
+/// A regression model trained on the standardised target (data.standardize_target): the network
+/// learns (y - mean) / std and this wrapper scales its output back, so predictions, metrics and
+/// reports are in the target's own units.
+class TargetScaleImpl : public nn::Module {
+ public:
+  TargetScaleImpl(std::shared_ptr<nn::Module> net, double mean, double std)
+      : nn::Module("TargetScale"), mean_(mean), std_(std) {
+    this->net = register_module("net", std::move(net));
+  }
+  Tensor forward(const Tensor& x) override { return net->call(x).mul(std_).add(mean_); }
+  std::string extra_repr() const override {
+    std::ostringstream os;
+    os << "mean=" << mean_ << ", std=" << std_;
+    return os.str();
+  }
+  std::shared_ptr<nn::Module> net;
+
+ private:
+  double mean_, std_;
+};
+
+}  // namespace
+
 std::shared_ptr<nn::Module> build_model(ModelSettings& m, const DataBundle& bundle) {
-  if (!m.builtin.empty()) return build_builtin(m, bundle);
-  return build_layers(m, bundle);
+  auto net = m.builtin.empty() ? build_layers(m, bundle) : build_builtin(m, bundle);
+  if (!bundle.pre.target_standardized) return net;
+  return std::make_shared<TargetScaleImpl>(net, bundle.pre.target_mean, bundle.pre.target_std);
 }
 
 }  // namespace descent::cli

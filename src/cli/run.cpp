@@ -44,6 +44,14 @@ train::Task trainer_task(TaskKind t) {
 train::LossFn make_loss(const Experiment& e) {
   const LossSettings& l = e.st.loss;
   train::LossFn base = losses().at(l.name, "loss.name").make(l);
+  if (e.data.pre.target_standardized) {
+    // The model's output is in the target's units; the loss compares both in standard units, so
+    // it starts near 1 whatever the target's scale (and huber's delta is in standard deviations).
+    const double mean = e.data.pre.target_mean, sd = e.data.pre.target_std;
+    base = [base, mean, sd](const Tensor& out, const Tensor& target) {
+      return base(out.sub(mean).div(sd), target.sub(mean).div(sd));
+    };
+  }
   if (e.st.l2 <= 0) return base;
   // L2 regularisation: loss + l2 * sum of squared weights (biases and norm parameters included, as torch's weight_decay).
   std::vector<Tensor> params = e.model->parameters();

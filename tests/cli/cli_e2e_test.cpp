@@ -483,4 +483,28 @@ TEST_F(CliTest, CharacterNgramTokenizerFromTheConfig) {
             2);
 }
 
+// Regression targets are standardised by default: the loss is in standard units (near 1 at the
+// start), while predictions and metrics stay in the target's own units.
+TEST_F(CliTest, RegressionTargetIsStandardisedByDefault) {
+  const std::string common = config("tabular_regression") + data_set("tabular_regression") + " --set epochs=3 --quiet --out ";
+  ASSERT_EQ(run("train " + common + q(scratch_ / "std"), scratch_).code, 0);
+  ASSERT_EQ(run("train " + common + q(scratch_ / "raw") + " --set data.standardize_target=false", scratch_).code, 0);
+  json pre = json::parse(slurp(scratch_ / "std" / "preprocess.json"));
+  ASSERT_TRUE(pre.contains("target_scale"));
+  const double sd = pre["target_scale"]["std"].get<double>(), mean = pre["target_scale"]["mean"].get<double>();
+  EXPECT_GT(sd, 0);
+  EXPECT_FALSE(json::parse(slurp(scratch_ / "raw" / "preprocess.json")).contains("target_scale"));
+  json s_std = json::parse(slurp(scratch_ / "std" / "summary.json")), s_raw = json::parse(slurp(scratch_ / "raw" / "summary.json"));
+  // MSE in standard units is the raw-unit MSE over sd^2: a model no worse than the mean scores ~1.
+  EXPECT_LT(s_std["test"]["loss"].get<double>(), 2.0);
+  // RMSE is reported in the target's units either way.
+  EXPECT_GT(s_std["test"]["rmse"].get<double>(), 1e-3 * sd);
+  EXPECT_NEAR(s_std["test"]["loss"].get<double>(), std::pow(s_std["test"]["rmse"].get<double>() / sd, 2), 1e-3);
+  Result r = run("predict " + q(scratch_ / "std") + " " + q(root_ / "samples" / "regression.csv") + " --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const double v = json::parse(r.out)[0]["value"].get<double>();
+  EXPECT_LT(std::abs(v - mean), 10 * sd) << v;  // in the target's units, not standard units
+  EXPECT_NE(slurp(scratch_ / "std" / "model.txt").find("TargetScale"), std::string::npos);
+}
+
 }  // namespace
