@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "descent/backend/parallel.h"
 #include "descent/data/formats/csv.h"
 #include "descent/data/formats/text.h"
 #include "descent/descent.h"
@@ -318,11 +321,47 @@ void build_idx(const Settings& st, DataBundle& b) {
   b.input_shape = {1, b.pre.height, b.pre.width};
 }
 
+/// Opens every file's header (in parallel) before anything is trained, and fails naming every file
+/// that cannot be read, at once: a broken file in the test folder must not surface after training.
+void check_files(const std::vector<std::string>& paths, const std::function<void(const std::string&)>& check) {
+  std::vector<std::string> errors(paths.size());
+  parallel_for(0, int64_t(paths.size()), 64, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      try {
+        check(paths[size_t(i)]);
+      } catch (const Error& e) {
+        errors[size_t(i)] = e.message();
+      } catch (const std::exception& e) {
+        errors[size_t(i)] = paths[size_t(i)] + ": " + e.what();
+      }
+    }
+  });
+  std::string list;
+  int64_t bad = 0;
+  for (const auto& e : errors)
+    if (!e.empty() && ++bad <= 20) list += "\n  " + e;
+  if (bad > 20) list += "\n  ... and " + std::to_string(bad - 20) + " more";
+  DESCENT_CHECK(bad == 0, "data: ", bad, " of ", paths.size(), " files cannot be read (nothing was trained):", list);
+}
+
+/// An image file's header: not empty, and a PNG or JPEG signature.
+void check_image_header(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  DESCENT_CHECK(f.good(), path, ": cannot open");
+  char head[16] = {};
+  f.read(head, sizeof head);
+  const auto n = f.gcount();
+  DESCENT_CHECK(n > 0, path, ": empty file");
+  DESCENT_CHECK(data::detect_image_format(head, size_t(n)) != data::ImageFormat::Unknown, path,
+                ": not a PNG or JPEG (unknown signature)");
+}
+
 /// The splits of a class-folder dataset: `open(root, training)` opens a folder with the training
 /// (augmenting) or the evaluation pipeline; val and test come from data.val_path / test_path when
 /// given (with the same classes), else from the split of data.path.
 template <typename Open>
-void class_folder_splits(const Settings& st, DataBundle& b, Open open) {
+void class_folder_splits(const Settings& st, DataBundle& b, Open open,
+                         const std::function<void(const std::string&)>& check_header) {
   const DataSettings& d = st.data;
   auto train_all = open(d.path, true), eval_all = open(d.path, false);
   b.pre.class_names = train_all->classes();
@@ -337,6 +376,13 @@ void class_folder_splits(const Settings& st, DataBundle& b, Open open) {
   };
   b.val = given_or_split(d.val_path, "data.val_path", s.val);
   b.test = given_or_split(d.test_path, "data.test_path", s.test);
+  std::vector<std::string> files = train_all->paths();
+  for (const auto& [path, ds] : {std::pair{d.val_path, b.val}, std::pair{d.test_path, b.test}})
+    if (!path.empty()) {
+      const auto& more = std::static_pointer_cast<const data::ClassFolderDataset>(ds)->paths();
+      files.insert(files.end(), more.begin(), more.end());
+    }
+  check_files(files, check_header);
   b.input_shape = eval_all->get(0).data.sizes();
 }
 
@@ -353,10 +399,13 @@ void build_image_folder(const Settings& st, DataBundle& b) {
   data::TensorTransform train_t = eval_t;
   if (auto aug = augment(d, d.height, d.width))
     train_t = [pre, aug](const Tensor& img, data::SampleRng& rng) { return aug(pre.image(img), rng); };
-  class_folder_splits(st, b, [&](const std::string& root, bool training) {
-    return std::make_shared<data::ImageFolder>(
-        root, data::ImageFolderOptions().channels(int(d.channels)).transform(training ? train_t : eval_t));
-  });
+  class_folder_splits(
+      st, b,
+      [&](const std::string& root, bool training) {
+        return std::make_shared<data::ImageFolder>(
+            root, data::ImageFolderOptions().channels(int(d.channels)).transform(training ? train_t : eval_t));
+      },
+      check_image_header);
 }
 
 void build_audio_folder(const Settings& st, DataBundle& b) {
@@ -379,7 +428,7 @@ void build_audio_folder(const Settings& st, DataBundle& b) {
                                                          .random_crop(random_crop)
                                                          .transform(features));
   };
-  class_folder_splits(st, b, open);
+  class_folder_splits(st, b, open, [](const std::string& path) { data::read_audio_info(path); });
 }
 
 void build_text(const Settings& st, DataBundle& b) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "descent/core/format.h"
 #include "descent/io/file.h"
@@ -43,8 +44,16 @@ void curves(HtmlReport& r, const train::History& h) {
   o.title = "Loss";
   o.y_label = "loss";
   r.section("Training curves");
-  r.svg(line_chart({{"train", epochs, h.series("train_loss")}, {"validation", epochs, h.series("val_loss")}}, o),
-        "Mean loss per epoch on the training batches and on the validation set.");
+  const std::vector<double> train_loss = h.series("train_loss"), val_loss = h.series("val_loss");
+  // A loss spanning orders of magnitude (a regression's first epochs) reads on a log scale.
+  double lo_loss = std::numeric_limits<double>::infinity(), hi_loss = 0;
+  for (const auto* v : {&train_loss, &val_loss})
+    for (double x : *v)
+      if (std::isfinite(x)) lo_loss = std::min(lo_loss, x), hi_loss = std::max(hi_loss, x);
+  o.log_y = lo_loss > 0 && hi_loss / lo_loss > 100;
+  r.svg(line_chart({{"train", epochs, train_loss}, {"validation", epochs, val_loss}}, o),
+        o.log_y ? "Mean loss per epoch on the training batches and on the validation set (log scale: it spans orders of magnitude)."
+                : "Mean loss per epoch on the training batches and on the validation set.");
   if (h.epochs.empty()) return;
   for (const auto& [name, value] : h.epochs.back().metrics) {
     if (name.rfind("val_", 0) != 0) continue;

@@ -507,4 +507,27 @@ TEST_F(CliTest, RegressionTargetIsStandardisedByDefault) {
   EXPECT_NE(slurp(scratch_ / "std" / "model.txt").find("TargetScale"), std::string::npos);
 }
 
+// Every file of every split is opened (headers) before training, and all bad files are named at once.
+TEST_F(CliTest, BrokenFilesAreFoundBeforeTraining) {
+  const fs::path audio = scratch_ / "audio";
+  fs::copy(root_ / "samples" / "audio", audio, fs::copy_options::recursive);
+  const fs::path cls = *fs::directory_iterator(audio);
+  std::ofstream(cls / "empty.wav") << "";
+  std::ofstream(cls / "garbage.wav") << "this is not audio";
+  const fs::path run_dir = scratch_ / "run";
+  Result r = run("train " + config("audio_folder") + " --set data.path=" + q(audio) + " --quiet --out " + q(run_dir), scratch_);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("2 of "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("empty.wav"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("garbage.wav"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(run_dir / "last.ckpt"));
+
+  const fs::path images = scratch_ / "images";
+  fs::copy(root_ / "samples" / "images", images, fs::copy_options::recursive);
+  std::ofstream(fs::directory_iterator(images)->path() / "broken.png") << "GIF89a";
+  r = run("train " + config("image_folder") + " --set data.path=" + q(images) + " --quiet --out " + q(scratch_ / "run2"), scratch_);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("broken.png: not a PNG or JPEG"), std::string::npos) << r.err;
+}
+
 }  // namespace

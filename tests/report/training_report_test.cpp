@@ -77,6 +77,19 @@ TEST(TrainingReport, RegressionGetsAScatterPlotAndNoClassCharts) {
   const std::string html = training_report(in);
   EXPECT_NE(html.find("Predicted vs true (test)"), std::string::npos);
   EXPECT_EQ(html.find("Confusion matrix"), std::string::npos);
+  EXPECT_EQ(html.find("log scale: it spans"), std::string::npos);  // 1.2 to 0.5: linear
+}
+
+TEST(TrainingReport, ALossSpanningOrdersOfMagnitudeIsPlottedOnALogScale) {
+  train::History h = two_epochs();
+  h.epochs[0].train_loss = 5000;
+  train::EvalResult test;
+  TrainingReportInputs in;
+  in.title = "run";
+  in.task = "regression";
+  in.history = &h;
+  in.test = &test;
+  EXPECT_NE(training_report(in).find("log scale: it spans orders of magnitude"), std::string::npos);
 }
 
 }  // namespace
