@@ -199,22 +199,31 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--repo", default=".")
     ap.add_argument("--load", default="", help="load average seen at the start, for the record")
+    ap.add_argument("--load-end", default="", help="load average seen at the end")
     args = ap.parse_args()
 
     raw = {p: {} for p, _ in PROGRAMS}        # program -> figure -> [value per round]
     failures = []
+    # The references run twice a round: as shipped ({prog}-{r}) and with OMP_WAIT_POLICY=PASSIVE
+    # ({prog}-{r}p); both count as rounds, so the best figure is the reference at its best.
+    variant_raw = {}                          # (program, variant) -> figure -> [values]
     for prog, _ in PROGRAMS:
         for r in range(1, args.rounds + 1):
-            figs = parse_jsonl(os.path.join(args.run_dir, f"{prog}-{r}.jsonl"))
-            t = parse_time(os.path.join(args.run_dir, f"{prog}-{r}.time"))
-            if t["exit_status"] not in (0, None) or not figs:
-                failures.append({"program": prog, "round": r, "exit_status": t["exit_status"],
-                                 "stderr": os.path.join(args.run_dir, f"{prog}-{r}.err")})
-            for k in ("peak_rss_mib", "wall_s"):
-                if k in t:
-                    figs[k] = t[k]
-            for k, v in figs.items():
-                raw[prog].setdefault(k, []).append(v)
+            for suffix, variant in (("", "as shipped"), ("p", "OMP_WAIT_POLICY=PASSIVE")):
+                base = os.path.join(args.run_dir, f"{prog}-{r}{suffix}")
+                if suffix and not os.path.exists(base + ".jsonl"):
+                    continue
+                figs = parse_jsonl(base + ".jsonl")
+                t = parse_time(base + ".time")
+                if t["exit_status"] not in (0, None) or not figs:
+                    failures.append({"program": prog, "round": f"{r}{suffix}", "exit_status": t["exit_status"],
+                                     "stderr": base + ".err"})
+                for k in ("peak_rss_mib", "wall_s"):
+                    if k in t:
+                        figs[k] = t[k]
+                for k, v in figs.items():
+                    raw[prog].setdefault(k, []).append(v)
+                    variant_raw.setdefault((prog, variant), {}).setdefault(k, []).append(v)
 
     # descent's 1-thread cnn_train: its own figure, and the scaling of each round (same round: same
     # machine state), best over rounds.
@@ -286,6 +295,17 @@ def main():
           f"descent {git_rev(args.repo) or '?'}, {cpu_model()}, load at start {args.load or '?'}")
     print("ratio = descent vs libtorch, oriented so that > 1 means descent is better "
           "(libtorch/descent for times, descent/libtorch for rates); n/a = figure not produced")
+    print("references: the better of as shipped and OMP_WAIT_POLICY=PASSIVE, round by round; "
+          f"load average at the end {args.load_end or '?'}")
+    quiet = True
+    for load in (args.load, args.load_end):
+        try:
+            quiet = quiet and float(load.split()[0]) <= 0.25 * (os.cpu_count() or 1)
+        except (ValueError, IndexError):
+            pass
+    if not quiet:
+        print("WARNING: the machine was not quiet (load average above a quarter of the cores at the start "
+              "or the end): the figures are noisy; measure again on a quiet machine")
     print(line(head))
     print(line(["-" * w for w in widths]))
     for r in table:
@@ -303,6 +323,9 @@ def main():
         "cpu": cpu_model(),
         "nproc": os.cpu_count(),
         "load_at_start": args.load,
+        "load_at_end": args.load_end,
+        "reference_variants": {f"{p} ({v})": {k: best(vals, k) for k, vals in figs.items()}
+                               for (p, v), figs in variant_raw.items() if p != "descent"},
         "threads": args.threads,
         "rounds": args.rounds,
         "aggregate": "best over rounds (max for rates, min for times and memory)",
