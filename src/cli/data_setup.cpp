@@ -606,6 +606,19 @@ data::DatasetPtr tabular_file(const Preprocessor& pre, const std::string& path, 
   return std::make_shared<data::TensorDataset>(stack(xs, 0), y);
 }
 
+data::DatasetPtr text_file(const Preprocessor& pre, const DataSettings& d, const std::string& path, const std::string& what) {
+  DESCENT_CHECK(pre.modality == "text", what, ": texts need a text model");
+  auto o = data::TextClassificationOptions()
+               .text_column(d.text_column)
+               .label_column(d.label_column)
+               .max_length(pre.max_length)
+               .tokenizer(data::Tokenizer::from_json(pre.tokenizer_json, "preprocess.json").options())
+               .vocab(std::make_shared<const data::Vocab>(data::Vocab::from_tokens(pre.vocab)));
+  auto ds = d.kind == "text_csv" ? data::TextClassification::from_csv(path, o) : data::TextClassification::from_folder(path, o);
+  check_same_classes(pre.class_names, ds->classes(), what, path);
+  return ds;
+}
+
 DataBundle build_data(const Settings& st) {
   DataBundle b;
   const std::string& k = st.data.kind;

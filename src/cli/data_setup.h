@@ -83,6 +83,8 @@ DataBundle build_data(const Settings& st);
 /// A CSV file of rows (with the target column) encoded by a tabular Preprocessor: the training
 /// data's schema, fill values and scaling; `what` names it in errors ("data.test_path", "--data").
 data::DatasetPtr tabular_file(const Preprocessor& pre, const std::string& path, TaskKind task, const std::string& what);
+/// A text CSV or class folder (d.kind) encoded with a text Preprocessor's tokenizer and vocabulary.
+data::DatasetPtr text_file(const Preprocessor& pre, const DataSettings& d, const std::string& path, const std::string& what);
 
 /// What the model must accept and produce, from a run's saved Preprocessor alone (no datasets):
 /// for predict, info and features of a trained run without reading the data.

@@ -398,10 +398,14 @@ int eval_command(const std::string& run_dir, const std::string& split, const std
   const fs::path run(run_dir);
   toml::table config = load_toml((run / "config.toml").string());
   const std::string kind = config["data"]["kind"].value_or(std::string());
-  if (!data_path.empty() && kind == "tabular_csv") {
-    // Rows are encoded with the saved schema and scaling (preprocess.json), never refitted.
+  if (!data_path.empty() && (kind == "tabular_csv" || kind == "text_csv" || kind == "text_folder")) {
+    // Encoded with what the run saved (preprocess.json: schema and scaling, or tokenizer and
+    // vocabulary), never refitted on other data.
     Experiment e = load_trained_run(run_dir);
-    return report_eval(e, tabular_file(e.data.pre, fs::absolute(data_path).string(), e.st.task, "--data"), data_path, as_json);
+    const std::string file = fs::absolute(data_path).string();
+    return report_eval(e, kind == "tabular_csv" ? tabular_file(e.data.pre, file, e.st.task, "--data")
+                                                : text_file(e.data.pre, e.st.data, file, "--data"),
+                       data_path, as_json);
   }
   if (!data_path.empty()) {
     toml::table* d = config["data"].as_table();

@@ -530,4 +530,18 @@ TEST_F(CliTest, BrokenFilesAreFoundBeforeTraining) {
   EXPECT_NE(r.err.find("broken.png: not a PNG or JPEG"), std::string::npos) << r.err;
 }
 
+// eval --data on texts tokenizes with the run's saved tokenizer and vocabulary.
+TEST_F(CliTest, TextEvalDataUsesTheSavedVocabulary) {
+  const fs::path run_dir = scratch_ / "run";
+  ASSERT_EQ(run("train " + config("text_csv_bag") + data_set("text_csv_bag") + " --set epochs=1 --quiet --out " + q(run_dir),
+                scratch_)
+                .code,
+            0);
+  const fs::path csv = root_ / "samples" / "text.csv";
+  Result r = run("eval " + q(run_dir) + " --data " + q(csv) + " --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = descent::data::read_csv(csv.string()).rows.size();
+  EXPECT_EQ(json::parse(r.out)["samples"].get<size_t>(), rows);
+}
+
 }  // namespace
