@@ -169,6 +169,15 @@ TEST(Loss, CrossEntropyIsLogSoftmaxPlusNll) {
   Tensor ign = full({3}, int64_t(-100));
   EXPECT_TRUE(std::isnan(F::cross_entropy(logits, ign).item<float>()));
   EXPECT_EQ(F::cross_entropy(logits, ign, {}, -100, Reduction::Sum).item<float>(), 0.0f);
+  // ... but no input took part, so the gradient is zero (as PyTorch's backward), never NaN.
+  for (double eps : {0.0, 0.1}) {
+    Tensor x = logits.clone().requires_grad_();
+    F::cross_entropy(x, ign, {}, -100, Reduction::Mean, eps).backward();
+    EXPECT_TRUE(equal(x.grad(), zeros_like(x))) << "label_smoothing " << eps;
+    Tensor lp = F::log_softmax(logits, 1).detach().requires_grad_();
+    F::nll_loss(lp, ign, tensor({1.0f, 2.0f, 3.0f, 4.0f}), -100, Reduction::Mean).backward();
+    EXPECT_TRUE(equal(lp.grad(), zeros_like(lp)));
+  }
 }
 
 TEST(Loss, IgnoredTargetsGetNoGradientEvenWithInfiniteLogProbs) {

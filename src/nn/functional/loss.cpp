@@ -159,6 +159,13 @@ ClassTargets class_targets(const Tensor& x, const Tensor& t, const Tensor& w, in
   return ct;
 }
 
+// The upstream gradient of a weighted mean over the kept targets. When every target is ignored
+// the mean is 0/0 (NaN, as PyTorch's forward) but no input took part, so the gradient is zero, as
+// PyTorch's backward gives: one all-ignored batch must not poison the weights with NaN.
+Tensor mean_grad(const Tensor& g, const Tensor& wsum) {
+  return wsum.item<double>() == 0.0 ? zeros_like(g) : g / wsum;
+}
+
 // g (0-d after Sum/Mean, target shape for None) as a factor broadcasting along the class dim.
 Tensor class_column(const Tensor& g, int64_t cdim) { return g.dim() == 0 ? g : g.unsqueeze(cdim); }
 
@@ -319,7 +326,7 @@ Tensor nll_loss(const Tensor& x, const Tensor& t, const Tensor& w, int64_t ignor
     const Shape shape = x.sizes();
     const DType dt = x.dtype();
     record("NllLossBackward", {&x}, {&out}, [ct, wsum, shape, dt, r](Grads& g) {
-      Tensor ge = r == Reduction::Mean ? g[0] / wsum : g[0];
+      Tensor ge = r == Reduction::Mean ? mean_grad(g[0], wsum) : g[0];
       Tensor src = (ge * ct.wt * -1.0).unsqueeze(ct.cdim);
       return Grads{zeros(shape, dt).scatter(ct.cdim, ct.idx, src)};
     });
@@ -410,7 +417,7 @@ Tensor cross_entropy(const Tensor& x, const Tensor& t, const Tensor& w, int64_t 
   if (any_requires_grad({&x})) {
     record("CrossEntropyLossBackward", {&x}, {&out}, [logp, ct, wc, wsum, cd, r, eps](Grads& g) {
       const int64_t cdim = ct.cdim;
-      Tensor ge = class_column(r == Reduction::Mean ? g[0] / wsum : g[0], cdim);
+      Tensor ge = class_column(r == Reduction::Mean ? mean_grad(g[0], wsum) : g[0], cdim);
       // The effective target distribution q (zero for ignored entries): d/dx_c = p_c sum(q) - q_c.
       Tensor q = zeros(logp.sizes(), logp.dtype()).scatter(cdim, ct.idx, (ct.wt * (1.0 - eps)).unsqueeze(cdim));
       if (eps > 0.0) {
