@@ -513,6 +513,7 @@ Settings read_settings(toml::table& config, const std::string& source) {
   st.grad_clip_norm = top.number("grad_clip_norm", 0.0, 0.0, 1e12);
   st.checkpoint_every_n_steps = top.integer("checkpoint_every_n_steps", 0, 0, INT64_MAX);
   st.report_samples = top.integer("report_samples", 32, 0, 1024);
+  st.skip_non_finite = top.boolean("skip_non_finite", false);
 
   st.data = read_data(top.table("data"), source, st.task);
   const bool text = st.data.kind == "text_csv" || st.data.kind == "text_folder";

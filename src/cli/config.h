@@ -188,6 +188,7 @@ struct Settings {
   double weight_decay = 0.0, l2 = 0.0, grad_clip_norm = 0.0;
   int64_t checkpoint_every_n_steps = 0;
   int64_t report_samples = 32;
+  bool skip_non_finite = false;  ///< skip (and count) steps with a NaN/inf loss or gradient instead of stopping
   DataSettings data;
   ModelSettings model;
   LossSettings loss;

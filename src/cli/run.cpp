@@ -128,6 +128,7 @@ train::EvalResult evaluate_test(const Experiment& e, train::Trainer& trainer, da
 
 train::TrainerOptions trainer_options(const Experiment& e) {
   auto o = train::TrainerOptions().epochs(e.st.epochs).task(trainer_task(e.st.task), e.data.num_classes);
+  o.on_non_finite(e.st.skip_non_finite ? train::NonFinite::Skip : train::NonFinite::Stop);
   if (e.data.num_classes > 2) o.top_k(std::min<int64_t>(5, e.data.num_classes - 1));
   return o;
 }

@@ -255,6 +255,32 @@ Tensor Trainer::predict(nn::Module& model, data::DataLoader& loader) {
   return cat(outs, 0);
 }
 
+namespace {
+
+template <typename T>
+bool finite_values(const T* p, int64_t n) {
+  bool ok = true;
+  for (int64_t i = 0; i < n; ++i) ok &= std::isfinite(p[i]);  // branch-free: the loop vectorises
+  return ok;
+}
+
+/// "the gradient of <name> has NaN or inf" for the first parameter whose gradient is not finite,
+/// else "". Reads each gradient once; cheap next to the backward pass that made it.
+std::string non_finite_gradient(const OrderedDict<Tensor>& params) {
+  for (const auto& [name, p] : params) {
+    const Tensor& g = p.grad();
+    if (!g.defined()) continue;
+    bool ok;
+    if (g.is_contiguous() && g.dtype() == kFloat32) ok = finite_values(g.data_ptr<float>(), g.numel());
+    else if (g.is_contiguous() && g.dtype() == kFloat64) ok = finite_values(g.data_ptr<double>(), g.numel());
+    else ok = isfinite(g).all().item<bool>();
+    if (!ok) return "the gradient of parameter '" + name + "' has NaN or inf values";
+  }
+  return "";
+}
+
+}  // namespace
+
 History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimizer, data::DataLoader& train_loader,
                      data::DataLoader* val_loader) {
   model_ = &model;
@@ -280,6 +306,8 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
     epoch_lr = epoch_lr_;
   }
   model.train();
+  skipped_steps_ = skipped_in_epoch_ = 0;
+  const OrderedDict<Tensor> params = model.named_parameters();
   while (epoch_ < options_.epochs_ && !stop_) {
     const bool mid_epoch = resume_loader_state_.has_value();
     if (mid_epoch) {
@@ -287,7 +315,7 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
       resume_loader_state_.reset();
     } else {
       train_loader.set_epoch(loader_epoch0_ + uint64_t(epoch_));
-      batch_in_epoch_ = seen_ = 0;
+      batch_in_epoch_ = seen_ = skipped_in_epoch_ = 0;
       loss_sum_ = 0;
       for (auto& m : train_metrics_) m->reset();
       epoch_lr = optimizer.param_groups()[0].options().get_lr();
@@ -301,11 +329,30 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
         optimizer.zero_grad();
         Tensor out = model.call(batch.data);
         Tensor loss = loss_fn_(out, loss_target(out, batch.target));
-        loss.backward();
+        const double loss_value = loss.item<double>();
+        std::string fault;
+        if (!std::isfinite(loss_value)) {
+          fault = ::descent::detail::str_cat("the loss is ", loss_value);
+        } else {
+          loss.backward();
+          fault = non_finite_gradient(params);
+        }
+        if (!fault.empty()) {
+          DESCENT_CHECK(options_.on_non_finite_ == NonFinite::Skip, "Trainer: ", fault, " at epoch ", epoch_ + 1, ", step ",
+                        global_step_ + 1, " (batch ", batch_in_epoch_ + 1, " of the epoch); the weights are those before ",
+                        "this step and the last checkpoint is kept. Lower the learning rate, clip the gradients, check ",
+                        "the inputs for NaN or inf, or skip such steps with TrainerOptions::on_non_finite(NonFinite::Skip)");
+          ++skipped_steps_;
+          ++skipped_in_epoch_;
+          optimizer.zero_grad();
+          ++batch_in_epoch_;
+          ++global_step_;
+          continue;
+        }
         for (auto& cb : callbacks_) cb->on_after_backward(*this);
         optimizer.step();
         const int64_t b = out.dim() == 0 ? 1 : out.size(0);
-        last_loss_ = loss.item<double>();
+        last_loss_ = loss_value;
         if (!train_metrics_.empty() && batch.target.defined()) {
           Tensor view = metric_view(out.detach());
           for (auto& m : train_metrics_) m->update(view, batch.target);
@@ -323,6 +370,7 @@ History Trainer::fit(nn::Module& model, LossFn loss_fn, optim::Optimizer& optimi
     log.epoch_seconds = epoch_elapsed();
     log.train_loss = seen_ ? loss_sum_ / double(seen_) : std::numeric_limits<double>::quiet_NaN();
     log.lr = epoch_lr;
+    if (skipped_in_epoch_ > 0) log.metrics.emplace_back("skipped_steps", double(skipped_in_epoch_));
     log.samples_per_sec = log.epoch_seconds > 0 ? double(seen_ - seen_at_start) / log.epoch_seconds : 0;
     if (val_loader) {
       EvalResult r = evaluate(model, *val_loader, loss_fn_);

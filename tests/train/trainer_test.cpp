@@ -128,6 +128,57 @@ TEST(Trainer, TwoSchedulersPerStepWarmupAndPlateau) {
   EXPECT_NEAR(h.epochs[2].lr, 0.05, 1e-15);
 }
 
+// A non-finite loss or gradient stops the run naming the epoch, the step and what went wrong,
+// with the weights of before the step; NonFinite::Skip skips such steps and counts them.
+TEST(Trainer, NonFiniteLossOrGradientStopsOrSkips) {
+  int64_t calls = 0;
+  LossFn nan_on_third = [&](const Tensor& out, const Tensor& target) {
+    Tensor l = nn::functional::cross_entropy(out, target);
+    return ++calls == 3 ? l * std::nan("") : l;
+  };
+  {
+    auto run = fixture::make_run();
+    Trainer t(TrainerOptions().epochs(2).task(Task::MultiClass, 3));
+    std::string msg;
+    nn::StateDict before;
+    auto cb = std::make_shared<LambdaCallback>();
+    cb->batch_end = [&](Trainer&) { before = snapshot(*run.model); };
+    t.add_callback(cb);
+    try {
+      t.fit(run.model, nan_on_third, *run.opt, *run.train, run.val.get());
+    } catch (const Error& e) {
+      msg = e.message();
+    }
+    EXPECT_NE(msg.find("the loss is nan at epoch 1, step 3 (batch 3 of the epoch)"), std::string::npos) << msg;
+    EXPECT_TRUE(same_weights(before, snapshot(*run.model)));  // the weights after step 2
+  }
+  {
+    // A finite loss with an infinite gradient (d sqrt(u)/du at u = 0) names the first parameter.
+    auto run = fixture::make_run();
+    Trainer t(TrainerOptions().epochs(1).task(Task::MultiClass, 3));
+    LossFn inf_grad = [](const Tensor& out, const Tensor&) { return (out - out.detach()).sqrt().sum(); };
+    std::string msg;
+    try {
+      t.fit(run.model, inf_grad, *run.opt, *run.train, nullptr);
+    } catch (const Error& e) {
+      msg = e.message();
+    }
+    EXPECT_NE(msg.find("the gradient of parameter '"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("has NaN or inf values at epoch 1, step 1"), std::string::npos) << msg;
+  }
+  {
+    calls = 0;
+    auto run = fixture::make_run();
+    Trainer t(TrainerOptions().epochs(2).task(Task::MultiClass, 3).on_non_finite(NonFinite::Skip));
+    History h = t.fit(run.model, nan_on_third, *run.opt, *run.train, run.val.get());
+    EXPECT_EQ(t.skipped_steps(), 1);
+    EXPECT_EQ(h.epochs[0].get("skipped_steps"), 1.0);
+    EXPECT_FALSE(h.epochs[1].has("skipped_steps"));
+    for (auto& [name, p] : run.model->named_parameters()) EXPECT_TRUE(isfinite(p).all().item<bool>()) << name;
+    EXPECT_TRUE(std::isfinite(h.epochs[0].train_loss));
+  }
+}
+
 TEST(Trainer, HistoryHasLossesMetricsLrAndThroughput) {
   auto run = fixture::make_run();
   auto t = fixture::make_trainer(run, 3);

@@ -89,6 +89,12 @@ struct EvalResult {
   }
 };
 
+/// What fit does with a step whose loss or gradients are not finite (NaN or inf).
+enum class NonFinite {
+  Stop,  ///< throw descent::Error naming the epoch, step and the loss or first parameter at fault (default)
+  Skip,  ///< skip the optimizer step and count it (Trainer::skipped_steps, "skipped_steps" in the epoch log)
+};
+
 /// Trainer settings.
 struct TrainerOptions {
   /// Epochs to train (>= 1).
@@ -104,7 +110,11 @@ struct TrainerOptions {
   TrainerOptions& train_metrics(bool v) { train_metrics_ = v; return *this; }
   /// Resume from this checkpoint (written by Trainer::save_checkpoint / ModelCheckpoint) in fit.
   TrainerOptions& resume_from(std::string path) { resume_from_ = std::move(path); return *this; }
+  /// A non-finite loss or gradient stops the run (default) or skips the step. Either way the
+  /// weights are those before the step; a stopped run keeps its last checkpoint.
+  TrainerOptions& on_non_finite(NonFinite v) { on_non_finite_ = v; return *this; }
   int64_t epochs_ = 10;
+  NonFinite on_non_finite_ = NonFinite::Stop;
   Task task_ = Task::MultiClass;
   int64_t num_classes_ = 0;
   std::vector<MetricPtr> metrics_;
@@ -174,6 +184,8 @@ class Trainer {
   int64_t epoch() const { return epoch_; }
   /// Optimizer steps taken in total.
   int64_t global_step() const { return global_step_; }
+  /// Steps skipped for a non-finite loss or gradient (NonFinite::Skip) since fit began.
+  int64_t skipped_steps() const { return skipped_steps_; }
   /// Batches done in the current epoch.
   int64_t batch_in_epoch() const { return batch_in_epoch_; }
   /// Batches per epoch of the training loader.
@@ -212,6 +224,7 @@ class Trainer {
   bool stop_ = false;
   bool has_validation_ = false;
   int64_t epoch_ = 0, global_step_ = 0, batch_in_epoch_ = 0, steps_per_epoch_ = 0, seen_ = 0;
+  int64_t skipped_steps_ = 0, skipped_in_epoch_ = 0;
   double loss_sum_ = 0, last_loss_ = 0;
   uint64_t loader_epoch0_ = 0;
   std::optional<data::DataLoaderState> resume_loader_state_;
