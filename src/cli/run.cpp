@@ -211,9 +211,21 @@ train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quie
                     .seed(uint64_t(e.st.seed));
   auto options = trainer_options(e);
   const int64_t steps = (parts.labelled->size() + e.st.batch_size - 1) / e.st.batch_size;
+  // Round 0 trains on the labelled part alone: its test accuracy, on the same test split as the
+  // final model's, is the supervised baseline the pseudo-labelling rounds must beat.
+  data::DataLoader test_loader = make_loader(e.data, e.data.test, e.st.eval_batch_size, false, 0);
+  double supervised_test_accuracy = std::nan("");
   train::RoundSetup setup = [&](train::Trainer& t, optim::Optimizer& opt, int64_t round) {
     if (!quiet) std::fprintf(stderr, "round %lld\n", static_cast<long long>(round));
     add_callbacks(t, e, opt, steps, run, false, quiet);
+    if (round == 0) {
+      auto baseline = std::make_shared<train::LambdaCallback>("supervised_baseline");
+      baseline->fit_end = [&](train::Trainer& tr) {
+        supervised_test_accuracy = tr.evaluate(*e.model, test_loader).get("accuracy");
+        e.model->train();
+      };
+      t.add_callback(baseline);
+    }
   };
   Experiment* ep = &e;
   train::OptimizerFactory factory = [ep](nn::Module&) { return make_optimizer(*ep); };
@@ -224,6 +236,7 @@ train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quie
   extra["labelled"] = parts.labelled->size();
   extra["unlabelled"] = parts.unlabelled->size();
   extra["supervised_only_val_accuracy"] = r.rounds.front().last("val_accuracy");
+  extra["supervised_only_test_accuracy"] = supervised_test_accuracy;
   extra["final_val_accuracy"] = r.rounds.back().last("val_accuracy");
   extra["pseudo_labelled_last_round"] = r.rounds.back().pseudo_labelled;
   io::atomic_write((run / "metrics.csv").string(), train::MetricsLog::to_csv(r.rounds.back().history));
@@ -318,6 +331,10 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                                               fixed(100 * extra["supervised_only_val_accuracy"].get<double>(), 2) +
                                               "% supervised only, " +
                                               fixed(100 * extra["final_val_accuracy"].get<double>(), 2) + "% after the rounds"});
+    in.summary.insert(in.summary.begin() + 2,
+                      {"test accuracy: supervised only vs semi-supervised",
+                       fixed(100 * extra["supervised_only_test_accuracy"].get<double>(), 2) + "% (round 0, labelled only) vs " +
+                           fixed(100 * test.get("accuracy"), 2) + "% (final), on the same test split"});
   }
   in.task = to_string(e.st.task);
   in.history = &history;

@@ -278,6 +278,11 @@ TEST_F(CliTest, SemiSupervisedRoundsPseudoLabel) {
   EXPECT_EQ(summary["semi_supervised"]["labelled"].get<int64_t>(), 108);
   EXPECT_EQ(summary["semi_supervised"]["unlabelled"].get<int64_t>(), 432);
   EXPECT_GT(summary["semi_supervised"]["pseudo_labelled_last_round"].get<int64_t>(), 0);
+  // The supervised baseline (round 0) is measured on the same test split as the final model.
+  const double base = summary["semi_supervised"]["supervised_only_test_accuracy"].get<double>();
+  EXPECT_GT(base, 0.0);
+  EXPECT_LE(base, 1.0);
+  EXPECT_NE(slurp(run_dir / "report.html").find("supervised only vs semi-supervised"), std::string::npos);
   EXPECT_TRUE(fs::is_regular_file(run_dir / "semi_supervised.json"));
   EXPECT_TRUE(fs::is_regular_file(run_dir / "report.html"));
   r = run("predict " + q(run_dir) + " " + q(kRepo / "docs" / "guide" / "figures" / "nonexistent.png"), scratch_);
