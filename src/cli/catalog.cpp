@@ -2,10 +2,10 @@
 #include "catalog.h"
 
 #include <algorithm>
-#include <charconv>
 #include <sstream>
 
 #include "descent/descent.h"
+#include "format.h"
 
 namespace descent::cli {
 
@@ -188,13 +188,7 @@ namespace {
 /// A TOML value as a config would write it, numbers in their shortest exact form (0.9, not
 /// 0.90000000000000002).
 std::string value_text(const toml::node& v) {
-  if (auto d = v.as_floating_point()) {
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d->get());
-    std::string t(buf, end);
-    if (t.find_first_of(".en") == std::string::npos) t += ".0";
-    return t;
-  }
+  if (auto d = v.as_floating_point()) return shortest_float(d->get());
   if (auto a = v.as_array()) {
     std::string t = "[";
     for (size_t i = 0; i < a->size(); ++i) t += (i ? ", " : "") + value_text(*a->get(i));

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "catalog.h"
+#include "format.h"
 #include "model_setup.h"
 
 namespace descent::cli {
@@ -298,11 +299,7 @@ std::string shortest_floats(const std::string& text) {
       const auto r = std::from_chars(token.data(), token.data() + token.size(), v);
       const bool is_float = token.find_first_of(".eE") != std::string::npos;
       if (is_float && r.ec == std::errc() && r.ptr == token.data() + token.size() && std::isfinite(v)) {
-        char buf[64];
-        const auto w = std::to_chars(buf, buf + sizeof buf, v);
-        std::string t(buf, w.ptr);
-        if (t.find_first_of(".eE") == std::string::npos) t += ".0";
-        out += t;
+        out += shortest_float(v);
       } else {
         out += token;
       }

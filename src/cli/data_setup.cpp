@@ -431,6 +431,12 @@ void build_audio_folder(const Settings& st, DataBundle& b) {
   class_folder_splits(st, b, open, [](const std::string& path) { data::read_audio_info(path); });
 }
 
+/// A text CSV or a class folder of texts, as data.kind says.
+std::shared_ptr<data::TextClassification> open_text(const DataSettings& d, const std::string& path,
+                                                    const data::TextClassificationOptions& o) {
+  return d.kind == "text_csv" ? data::TextClassification::from_csv(path, o) : data::TextClassification::from_folder(path, o);
+}
+
 void build_text(const Settings& st, DataBundle& b) {
   const DataSettings& d = st.data;
   auto options = data::TextClassificationOptions()
@@ -444,8 +450,7 @@ void build_text(const Settings& st, DataBundle& b) {
     tok.mode(data::TokenizerMode::kCharNgram).ngram_range(int(d.ngram_range[0]), int(d.ngram_range[1]));
   options.tokenizer(tok);
   auto open = [&](const std::string& p) {
-    return d.kind == "text_csv" ? data::TextClassification::from_csv(p, options)
-                                : data::TextClassification::from_folder(p, options);
+    return open_text(d, p, options);
   };
   auto all = open(d.path);
   Splits s = split_indices(all->size(), all->labels(), d, uint64_t(st.seed));
@@ -460,7 +465,7 @@ void build_text(const Settings& st, DataBundle& b) {
   b.train_labels = pick(all->labels(), s.train);
   auto open_with_vocab = [&](const std::string& p, const char* what) -> DatasetPtr {
     auto o = data::TextClassificationOptions(options).vocab(ds->vocab());
-    auto other = d.kind == "text_csv" ? data::TextClassification::from_csv(p, o) : data::TextClassification::from_folder(p, o);
+    auto other = open_text(d, p, o);
     check_same_classes(b.pre.class_names, other->classes(), what, p);
     return other;
   };
@@ -614,7 +619,7 @@ data::DatasetPtr text_file(const Preprocessor& pre, const DataSettings& d, const
                .max_length(pre.max_length)
                .tokenizer(data::Tokenizer::from_json(pre.tokenizer_json, "preprocess.json").options())
                .vocab(std::make_shared<const data::Vocab>(data::Vocab::from_tokens(pre.vocab)));
-  auto ds = d.kind == "text_csv" ? data::TextClassification::from_csv(path, o) : data::TextClassification::from_folder(path, o);
+  auto ds = open_text(d, path, o);
   check_same_classes(pre.class_names, ds->classes(), what, path);
   return ds;
 }
