@@ -63,9 +63,13 @@ class AdamLikeOptions : public OptimizerOptions {
   }
 
  protected:
+  // Checks and sets the fields directly: the setters return self(), a downcast to Self that is
+  // undefined behaviour while Self is still being constructed (UBSan's vptr check).
   AdamLikeOptions(double lr, double weight_decay) {
-    this->lr(lr);
-    this->weight_decay(weight_decay);
+    check_option(lr >= 0, Self::kName, "lr", lr, "must be >= 0");
+    check_option(weight_decay >= 0, Self::kName, "weight_decay", weight_decay, "must be >= 0");
+    lr_ = lr;
+    weight_decay_ = weight_decay;
   }
   Self& self() { return static_cast<Self&>(*this); }
   const Self& self() const { return static_cast<const Self&>(*this); }
