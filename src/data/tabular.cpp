@@ -14,6 +14,7 @@
 #include "descent/data/formats/text.h"
 #include "descent/io/file.h"
 #include "descent/ops/ops.h"
+#include "io/json_checked.h"
 
 namespace descent::data {
 namespace {
@@ -30,6 +31,9 @@ bool parse_number(std::string_view s, double& v) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
 }
+
+// Features and targets are stored as float32: larger magnitudes would become infinities.
+bool fits_float(double v) { return std::fabs(v) <= double(std::numeric_limits<float>::max()); }
 
 std::string show(const std::string& s) {
   constexpr size_t kMax = 40;
@@ -141,6 +145,7 @@ void read_feature(ColumnState& c, const std::string& f, bool is_missing, bool im
       DESCENT_CHECK(parse_number(f, v), where(), ": ", show(f), " is not a finite number, but the column is numeric (row ",
                     c.first_value_row, " holds ", show(c.first_value),
                     "); list it in TabularOptions::categorical to treat it as categories");
+    DESCENT_CHECK(is_missing || fits_float(v), where(), ": ", show(f), " is beyond float32's range (features are float32)");
     c.numbers.push_back(v);
   } else {
     int32_t code = -1;
@@ -174,6 +179,7 @@ RawTable read_rows(CsvReader& csv, std::vector<ColumnState> cols, const TabularO
       double v;
       DESCENT_CHECK(parse_number(target, v), where(o.target_), ": target ", show(target),
                     " is not a finite number (use TabularTask::kClassification for class labels)");
+      DESCENT_CHECK(fits_float(v), where(o.target_), ": target ", show(target), " is beyond float32's range");
       t.target_numbers.push_back(v);
     } else {
       t.target_strings.push_back(target);
@@ -475,7 +481,7 @@ Standardizer Standardizer::from_json(const std::string& text, const std::string&
     const json j = json::parse(text);
     DESCENT_CHECK(j.is_object() && j.value("format", "") == "descent.standardizer", source,
                   ": not a descent standardizer (expected \"format\": \"descent.standardizer\")");
-    DESCENT_CHECK(j.value("version", 0) == 1, source, ": unsupported standardizer version ", j.value("version", 0));
+    DESCENT_CHECK(io::detail::json_version(j) == 1, source, ": unsupported standardizer version ", j.value("version", json()).dump());
     mean = j.at("mean").get<std::vector<double>>();
     sd = j.at("std").get<std::vector<double>>();
   } catch (const json::exception& e) {

@@ -17,6 +17,7 @@
 #include "descent/nn/modules/loss.h"
 #include "descent/ops/ops.h"
 #include "descent/train/callbacks.h"
+#include "io/json_checked.h"
 #include "json_util.h"
 
 namespace descent::train {
@@ -90,7 +91,7 @@ History History::from_json(const std::string& text) {
     json arr = json::parse(text);
     for (auto& o : arr) {
       EpochLog e;
-      e.epoch = o.at("epoch").get<int64_t>();
+      e.epoch = io::detail::json_int(o.at("epoch"), "history: epoch");
       e.train_loss = detail::decode_double(o.at("train_loss"));
       e.val_loss = detail::decode_double(o.at("val_loss"));
       e.lr = detail::decode_double(o.at("lr"));
@@ -434,9 +435,10 @@ void Trainer::load_checkpoint(const std::string& path) {
   DESCENT_CHECK(it != d.metadata.end(), path, ": not a trainer checkpoint (no '", kMetaKey, "' metadata)");
   try {
     json meta = json::parse(it->second);
-    DESCENT_CHECK(meta.at("version").get<int>() == 1, path, ": unknown checkpoint version ", meta.at("version").dump());
-    DESCENT_CHECK(meta.at("steps_per_epoch").get<int64_t>() == steps_per_epoch_, path, ": checkpoint has ",
-                  meta.at("steps_per_epoch").get<int64_t>(), " steps per epoch, the training loader ", steps_per_epoch_);
+    DESCENT_CHECK(io::detail::json_version(meta) == 1, path, ": unknown checkpoint version ", meta.at("version").dump());
+    const int64_t steps = io::detail::json_int(meta.at("steps_per_epoch"), path + ": steps_per_epoch");
+    DESCENT_CHECK(steps == steps_per_epoch_, path, ": checkpoint has ", steps, " steps per epoch, the training loader ",
+                  steps_per_epoch_);
     nn::StateDict model_sd;
     optim::OptimizerState os;
     std::map<std::string, OrderedDict<Tensor>> cb_tensors;
@@ -478,19 +480,24 @@ void Trainer::load_checkpoint(const std::string& path) {
       train_metrics_[i]->reset();
       train_metrics_[i]->load_state(io::scalar_state_from_json(tm[i].get<std::string>(), path));
     }
-    epoch_ = meta.at("epoch").get<int64_t>();
-    global_step_ = meta.at("global_step").get<int64_t>();
-    batch_in_epoch_ = meta.at("batch_in_epoch").get<int64_t>();
-    seen_ = meta.at("seen").get<int64_t>();
+    epoch_ = io::detail::json_int(meta.at("epoch"), path + ": epoch");
+    global_step_ = io::detail::json_int(meta.at("global_step"), path + ": global_step");
+    batch_in_epoch_ = io::detail::json_int(meta.at("batch_in_epoch"), path + ": batch_in_epoch");
+    seen_ = io::detail::json_int(meta.at("seen"), path + ": seen");
     loss_sum_ = detail::decode_double(meta.at("loss_sum"));
     epoch_lr_ = detail::decode_double(meta.at("epoch_lr"));
     stop_ = meta.at("stop").get<bool>();
+    // Counters from the file bound the work still to do: a lying one must not make fit train for ever.
+    DESCENT_CHECK(epoch_ >= 0 && global_step_ >= 0 && seen_ >= 0 && batch_in_epoch_ >= 0 &&
+                      batch_in_epoch_ <= steps_per_epoch_,
+                  path, ": bad counters in trainer checkpoint (epoch ", epoch_, ", global_step ", global_step_,
+                  ", batch_in_epoch ", batch_in_epoch_, " of ", steps_per_epoch_, ", seen ", seen_, ")");
     loader_epoch0_ = std::stoull(meta.at("loader_epoch0").get<std::string>());
     const json& l = meta.at("loader");
     data::DataLoaderState ls;
     ls.seed = std::stoull(l.at("seed").get<std::string>());
     ls.epoch = std::stoull(l.at("epoch").get<std::string>());
-    ls.position = l.at("position").get<int64_t>();
+    ls.position = io::detail::json_int(l.at("position"), path + ": loader position");
     if (batch_in_epoch_ > 0) resume_loader_state_ = ls;
     const json& r = meta.at("rng");
     default_generator().set_state(std::stoull(r.at("seed").get<std::string>()),

@@ -6,6 +6,7 @@
 #include "descent/data/text.h"
 #include "descent/io/file.h"
 #include "descent/ops/ops.h"
+#include "io/json_checked.h"
 
 namespace descent::data {
 namespace {
@@ -126,7 +127,7 @@ Tfidf Tfidf::from_json(const std::string& text, const std::string& source) {
     const json j = json::parse(text);
     DESCENT_CHECK(j.is_object() && j.value("format", "") == "descent.tfidf", source,
                   ": not descent TF-IDF weights (expected \"format\": \"descent.tfidf\")");
-    DESCENT_CHECK(j.value("version", 0) == 1, source, ": unsupported TF-IDF version ", j.value("version", 0));
+    DESCENT_CHECK(io::detail::json_version(j) == 1, source, ": unsupported TF-IDF version ", j.value("version", json()).dump());
     t.options_.smooth_idf(j.at("smooth_idf").get<bool>())
         .sublinear_tf(j.at("sublinear_tf").get<bool>())
         .l2_normalize(j.at("l2_normalize").get<bool>())

@@ -6,6 +6,7 @@
 #include "descent/data/text.h"
 #include "descent/io/file.h"
 #include "descent/ops/ops.h"
+#include "io/json_checked.h"
 
 namespace descent::data {
 namespace {
@@ -107,9 +108,10 @@ Vocab Vocab::from_json(const std::string& text, const std::string& source) {
     const json j = json::parse(text);
     DESCENT_CHECK(j.is_object() && j.value("format", "") == "descent.vocab", source,
                   ": not a descent vocabulary (expected \"format\": \"descent.vocab\")");
-    DESCENT_CHECK(j.value("version", 0) == 1, source, ": unsupported vocabulary version ", j.value("version", 0));
+    DESCENT_CHECK(io::detail::json_version(j) == 1, source, ": unsupported vocabulary version ", j.value("version", json()).dump());
     tokens = j.at("tokens").get<std::vector<std::string>>();
-    if (j.contains("frequencies")) freqs = j.at("frequencies").get<std::vector<int64_t>>();
+    if (j.contains("frequencies"))
+      for (const json& f : j.at("frequencies")) freqs.push_back(io::detail::json_int(f, source + ": frequencies"));  // the sign is checked below
   } catch (const json::exception& e) {
     DESCENT_FAIL(source, ": bad vocabulary JSON: ", e.what());
   }
