@@ -112,6 +112,7 @@ uint16_t le16(const unsigned char* p) { return uint16_t(p[0] | p[1] << 8); }
 // What a RIFF/WAVE file's own chunks say, checked against the file's length.
 struct WavLayout {
   bool is_wav = false;
+  bool plain_riff = false;  ///< RIFF (not RIFX or RF64): its frame count is checked against libsndfile's
   int format_tag = 0;
   int block_align = 0;
   uint64_t data_bytes = 0;
@@ -119,17 +120,34 @@ struct WavLayout {
 
 WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::string& name, const char* fn) {
   WavLayout w;
-  if (size < 12 || std::memcmp(p, "RIFF", 4) != 0 || std::memcmp(p + 8, "WAVE", 4) != 0) return w;
+  if (size < 12 || std::memcmp(p + 8, "WAVE", 4) != 0) return w;
+  // RIFF (little endian), RIFX (big endian) and RF64 (little endian; 64-bit sizes in a ds64 chunk)
+  // share the chunk layout. libsndfile trusts chunk sizes that lie about the file (it shortens a
+  // data chunk quietly, and an RF64 file with a huge LIST chunk made it loop for minutes: found by
+  // fuzz/wav_fuzz), so every chunk is checked here first.
+  const bool rifx = std::memcmp(p, "RIFX", 4) == 0, rf64 = std::memcmp(p, "RF64", 4) == 0;
+  if (!rifx && !rf64 && std::memcmp(p, "RIFF", 4) != 0) return w;
+  auto u32 = [&](const unsigned char* q) {
+    return rifx ? uint32_t(q[0]) << 24 | uint32_t(q[1]) << 16 | uint32_t(q[2]) << 8 | uint32_t(q[3]) : le32(q);
+  };
+  auto u16 = [&](const unsigned char* q) { return rifx ? uint16_t(q[0] << 8 | q[1]) : le16(q); };
   w.is_wav = true;
+  w.plain_riff = !rifx && !rf64;
   size_t at = 12;
   bool have_fmt = false;
+  uint64_t ds64_data = 0;  // RF64: the data chunk's real size
   while (true) {
     DESCENT_CHECK(at + 8 <= size, fn, ": ", name, ": WAV file ends at byte ", size,
                   have_fmt ? " before its data chunk" : " before its fmt chunk", " (truncated)");
-    const uint64_t len = le32(p + at + 4);
+    uint64_t len = u32(p + at + 4);
     const std::string id(reinterpret_cast<const char*>(p + at), 4);
     const uint64_t avail = size - at - 8;
+    if (rf64 && at == 12)
+      DESCENT_CHECK(id == "ds64" && len >= 24 && len <= avail, fn, ": ", name,
+                    ": RF64 file without a valid ds64 chunk first (corrupt)");
+    if (id == "ds64" && rf64) ds64_data = uint64_t(le32(p + at + 16)) | uint64_t(le32(p + at + 20)) << 32;
     if (id == "data") {
+      if (rf64 && len == 0xFFFFFFFFu) len = ds64_data;
       DESCENT_CHECK(have_fmt, fn, ": ", name, ": WAV data chunk at byte ", at, " comes before the fmt chunk");
       DESCENT_CHECK(len <= avail, fn, ": ", name, ": WAV data chunk at byte ", at, " declares ", len,
                     " bytes but only ", avail, " follow (truncated file or wrong data size)");
@@ -141,11 +159,11 @@ WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::strin
     if (id == "fmt ") {
       DESCENT_CHECK(len >= 16, fn, ": ", name, ": WAV fmt chunk of ", len, " bytes is too short (at least 16)");
       const unsigned char* f = p + at + 8;
-      w.format_tag = le16(f);
-      if (w.format_tag == 0xFFFE && len >= 26) w.format_tag = le16(f + 24);  // WAVE_FORMAT_EXTENSIBLE sub-format
-      const int channels = le16(f + 2);
-      const uint32_t rate = le32(f + 4);
-      w.block_align = le16(f + 12);
+      w.format_tag = u16(f);
+      if (w.format_tag == 0xFFFE && len >= 26) w.format_tag = u16(f + 24);  // WAVE_FORMAT_EXTENSIBLE sub-format
+      const int channels = u16(f + 2);
+      const uint32_t rate = u32(f + 4);
+      w.block_align = u16(f + 12);
       DESCENT_CHECK(channels > 0, fn, ": ", name, ": WAV fmt chunk declares 0 channels");
       DESCENT_CHECK(rate > 0, fn, ": ", name, ": WAV fmt chunk declares a sample rate of 0 Hz");
       have_fmt = true;
@@ -326,7 +344,7 @@ Audio decode_audio(const void* data, size_t size, const AudioReadOptions& option
   const int64_t C = info.channels;
   DESCENT_CHECK(info.frames <= options.max_samples_ / C, fn, ": ", name, ": ", info.frames, " frames x ", C,
                 " channels is more than max_samples = ", options.max_samples_);
-  const bool plain_wav = wav.is_wav && (wav.format_tag == 1 || wav.format_tag == 3) && wav.block_align > 0;
+  const bool plain_wav = wav.plain_riff && (wav.format_tag == 1 || wav.format_tag == 3) && wav.block_align > 0;
   if (plain_wav) {
     const uint64_t declared = wav.data_bytes / uint64_t(wav.block_align);
     DESCENT_CHECK(uint64_t(info.frames) == declared, fn, ": ", name, ": the data chunk holds ", declared,
