@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
           nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev libsndfile1-dev libkissfft-dev
-          libtomlplusplus-dev libcli11-dev)
+          libtomlplusplus-dev libcli11-dev libutf8proc-dev)
 if [[ "${1:-}" != "--tests" ]]; then
   packages+=(dataset-fashion-mnist)
 fi

@@ -166,6 +166,35 @@ TEST(Tokenizer, JsonRoundTrip) {
             std::string::npos);
 }
 
+TEST(Tokenizer, UnicodeNormalization) {
+  const std::string composed = "caf\xC3\xA9", decomposed = "cafe\xCC\x81";  // é as U+00E9 and e + U+0301
+  const std::string ligature = "\xEF\xAC\x81le", fullwidth = "\xEF\xBC\xA1\xEF\xBC\xA2";  // "ﬁle", "ＡＢ"
+  auto tok = [](UnicodeNormalization n) { return Tokenizer(TokenizerOptions().normalization(n).lowercase(false)); };
+  EXPECT_NE(tok(UnicodeNormalization::kNone).tokenize(decomposed), Tokens{composed});
+  EXPECT_EQ(tok(UnicodeNormalization::kNFC).tokenize(decomposed), Tokens{composed});
+  EXPECT_EQ(tok(UnicodeNormalization::kNFC).tokenize(composed), Tokens{composed});
+  EXPECT_EQ(tok(UnicodeNormalization::kNFC).tokenize(ligature), Tokens{ligature});  // NFC keeps compatibility characters
+  EXPECT_EQ(tok(UnicodeNormalization::kNFKC).tokenize(ligature), Tokens{"file"});
+  EXPECT_EQ(tok(UnicodeNormalization::kNFKC).tokenize(fullwidth), Tokens{"AB"});
+  EXPECT_EQ(normalize_unicode("x\xC2\xB2", UnicodeNormalization::kNFKC), "x2");
+  EXPECT_EQ(normalize_unicode("", UnicodeNormalization::kNFC), "");
+  // Character n-grams see one code point for é either way.
+  const Tokenizer grams(TokenizerOptions().mode(TokenizerMode::kCharNgram).ngram_range(1, 1).normalization(UnicodeNormalization::kNFC));
+  EXPECT_EQ(grams.tokenize(decomposed).size(), 4u);
+  // Invalid UTF-8 is still an error naming the place.
+  const std::string e = error_of([&] { tok(UnicodeNormalization::kNFKC).tokenize("ok\nba\xC3", "t.txt"); });
+  EXPECT_NE(e.find("t.txt: line 2, column 3"), std::string::npos) << e;
+  // Saved with the tokenizer; files written before the option existed mean none.
+  EXPECT_EQ(Tokenizer::from_json(tok(UnicodeNormalization::kNFKC).to_json()).options().normalization_, UnicodeNormalization::kNFKC);
+  const std::string old_file =
+      R"({"format":"descent.tokenizer","version":1,"mode":"word","lowercase":true,"keep_punctuation":true,"ngram_range":[1,3]})";
+  EXPECT_EQ(Tokenizer::from_json(old_file).options().normalization_, UnicodeNormalization::kNone);
+  EXPECT_NE(error_of([&] {
+              Tokenizer::from_json(old_file.substr(0, old_file.size() - 1) + R"(,"normalization":"nfd"})", "tok.json");
+            }).find("unknown normalization 'nfd'"),
+            std::string::npos);
+}
+
 TEST(Tokenizer, RandomBytesNeverCrash) {
   uint64_t s = 99;
   auto next = [&] {

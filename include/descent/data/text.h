@@ -13,7 +13,8 @@
 // not list (Thai, Devanagari letters, kana, Hangul, Georgian, ...) count as letters, so their words
 // stay whole. Lowercasing uses Unicode's simple (one-to-one) case mappings for Latin, Greek,
 // Cyrillic, Armenian, fullwidth Latin, Roman numerals and circled letters; other code points are
-// unchanged, and no normalisation (NFC/NFKC) is applied: "é" precomposed and "e" + U+0301 stay
+// unchanged. Unicode normalisation (NFC, NFKC) comes from utf8proc (Debian's libutf8proc-dev) and
+// is the Tokenizer's `normalization` option: without it "é" precomposed and "e" + U+0301 stay
 // different tokens.
 #include <cstdint>
 #include <memory>
@@ -47,6 +48,18 @@ char32_t to_lower(char32_t cp);
 /// Lowercases UTF-8 text code point by code point (errors on invalid UTF-8 name `name`).
 std::string to_lower(std::string_view text, const std::string& name = "<memory>");
 
+/// Unicode normalisation forms (UAX #15).
+enum class UnicodeNormalization : uint8_t {
+  kNone,
+  /// Canonical composition: "e" + U+0301 becomes "é"; nothing that looks different changes.
+  kNFC,
+  /// Compatibility composition: also folds compatibility characters ("ﬁ" -> "fi", fullwidth "Ａ" ->
+  /// "A", "²" -> "2"), as search engines and many text classifiers do.
+  kNFKC,
+};
+/// Normalises UTF-8 text (errors on invalid UTF-8 name `name`).
+std::string normalize_unicode(std::string_view text, UnicodeNormalization form, const std::string& name = "<memory>");
+
 // ---- Tokenizer ----
 
 /// How text is cut into tokens.
@@ -74,12 +87,15 @@ struct TokenizerOptions {
   TokenizerOptions& keep_punctuation(bool v) { keep_punctuation_ = v; return *this; }
   /// The n-gram lengths of kCharNgram (1 <= min <= max <= 32).
   TokenizerOptions& ngram_range(int min_n, int max_n) { ngram_min_ = min_n; ngram_max_ = max_n; return *this; }
+  /// Unicode normalisation before anything else (kNone).
+  TokenizerOptions& normalization(UnicodeNormalization v) { normalization_ = v; return *this; }
 
   TokenizerMode mode_ = TokenizerMode::kWord;
   bool lowercase_ = true;
   bool keep_punctuation_ = true;
   int ngram_min_ = 1;
   int ngram_max_ = 3;
+  UnicodeNormalization normalization_ = UnicodeNormalization::kNone;
 };
 
 /// Cuts UTF-8 text into tokens (thread-safe: tokenize() is const and keeps no state).

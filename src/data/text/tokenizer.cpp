@@ -3,6 +3,7 @@
 #include "descent/core/error.h"
 #include "descent/data/formats/text.h"
 #include "descent/data/text.h"
+#include "io/json_checked.h"
 
 namespace descent::data {
 namespace {
@@ -20,7 +21,19 @@ const char* mode_name(TokenizerMode m) {
   return "?";
 }
 
+const char* normalization_name(UnicodeNormalization n) {
+  switch (n) {
+    case UnicodeNormalization::kNone: return "none";
+    case UnicodeNormalization::kNFC: return "nfc";
+    case UnicodeNormalization::kNFKC: return "nfkc";
+  }
+  return "?";
+}
+
 void check_options(const TokenizerOptions& o) {
+  DESCENT_CHECK(o.normalization_ == UnicodeNormalization::kNone || o.normalization_ == UnicodeNormalization::kNFC ||
+                    o.normalization_ == UnicodeNormalization::kNFKC,
+                "Tokenizer: unknown normalization ", int(o.normalization_));
   DESCENT_CHECK(o.mode_ == TokenizerMode::kWord || o.mode_ == TokenizerMode::kCharacter ||
                     o.mode_ == TokenizerMode::kCharNgram,
                 "Tokenizer: unknown mode ", int(o.mode_));
@@ -130,6 +143,11 @@ std::vector<std::string> char_ngrams(const std::u32string& text, const Tokenizer
 Tokenizer::Tokenizer(TokenizerOptions options) : options_(options) { check_options(options_); }
 
 std::vector<std::string> Tokenizer::tokenize(std::string_view text, const std::string& name) const {
+  std::string normalized;
+  if (options_.normalization_ != UnicodeNormalization::kNone) {
+    normalized = normalize_unicode(text, options_.normalization_, name);
+    text = normalized;
+  }
   const std::u32string cps = decode_utf8(text, name);
   switch (options_.mode_) {
     case TokenizerMode::kWord: return words(cps, options_);
@@ -145,7 +163,8 @@ std::string Tokenizer::to_json() const {
             {"mode", mode_name(options_.mode_)},
             {"lowercase", options_.lowercase_},
             {"keep_punctuation", options_.keep_punctuation_},
-            {"ngram_range", {options_.ngram_min_, options_.ngram_max_}}};
+            {"ngram_range", {options_.ngram_min_, options_.ngram_max_}},
+            {"normalization", normalization_name(options_.normalization_)}};
   return j.dump(2);
 }
 
@@ -155,7 +174,7 @@ Tokenizer Tokenizer::from_json(const std::string& text, const std::string& sourc
     const json j = json::parse(text);
     DESCENT_CHECK(j.is_object() && j.value("format", "") == "descent.tokenizer", source,
                   ": not a descent tokenizer (expected \"format\": \"descent.tokenizer\")");
-    DESCENT_CHECK(j.value("version", 0) == 1, source, ": unsupported tokenizer version ", j.value("version", 0));
+    DESCENT_CHECK(io::detail::json_version(j) == 1, source, ": unsupported tokenizer version ", j.value("version", json()).dump());
     const std::string mode = j.at("mode").get<std::string>();
     if (mode == "word") o.mode(TokenizerMode::kWord);
     else if (mode == "character") o.mode(TokenizerMode::kCharacter);
@@ -165,7 +184,14 @@ Tokenizer Tokenizer::from_json(const std::string& text, const std::string& sourc
     o.keep_punctuation(j.at("keep_punctuation").get<bool>());
     const json& r = j.at("ngram_range");
     DESCENT_CHECK(r.is_array() && r.size() == 2, source, ": ngram_range must be [min, max]");
-    o.ngram_range(r[0].get<int>(), r[1].get<int>());
+    o.ngram_range(int(io::detail::json_int(r[0], source + ": ngram_range[0]", 1, 32)),
+                  int(io::detail::json_int(r[1], source + ": ngram_range[1]", 1, 32)));
+    // Absent in files written before normalisation existed: none.
+    const std::string norm = j.value("normalization", std::string("none"));
+    if (norm == "none") o.normalization(UnicodeNormalization::kNone);
+    else if (norm == "nfc") o.normalization(UnicodeNormalization::kNFC);
+    else if (norm == "nfkc") o.normalization(UnicodeNormalization::kNFKC);
+    else DESCENT_FAIL(source, ": unknown normalization '", norm, "' (none, nfc or nfkc)");
   } catch (const json::exception& e) {
     DESCENT_FAIL(source, ": bad tokenizer JSON: ", e.what());
   }

@@ -4,6 +4,10 @@
 // block's main class (e.g. the letter-like symbols U+2100..U+214F all count as symbols).
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <memory>
+
+#include <utf8proc.h>
 
 #include "descent/core/error.h"
 #include "descent/data/formats/text.h"
@@ -359,6 +363,22 @@ std::string to_lower(std::string_view text, const std::string& name) {
   out.reserve(text.size());
   for (char32_t cp : decode_utf8(text, name)) append_utf8(out, to_lower(cp));
   return out;
+}
+
+std::string normalize_unicode(std::string_view text, UnicodeNormalization form, const std::string& name) {
+  if (auto bad = find_invalid_utf8(text)) {
+    decode_utf8(text, name);  // its error names the line and column
+    DESCENT_FAIL(name, ": invalid UTF-8: ", bad->reason);
+  }
+  if (form == UnicodeNormalization::kNone || text.empty()) return std::string(text);
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+  if (form == UnicodeNormalization::kNFKC) options |= UTF8PROC_COMPAT;
+  utf8proc_uint8_t* out = nullptr;
+  const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                          utf8proc_ssize_t(text.size()), &out, utf8proc_option_t(options));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  DESCENT_CHECK(n >= 0, name, ": Unicode normalisation failed: ", utf8proc_errmsg(n));
+  return std::string(reinterpret_cast<const char*>(out), size_t(n));
 }
 
 static_assert(ranges_sorted(), "kRanges must be sorted and must not overlap");
