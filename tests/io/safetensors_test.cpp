@@ -9,6 +9,7 @@
 
 #include "descent/descent.h"
 #include "test_util.h"
+#include "descent/io/file.h"
 #include "descent/io/safetensors.h"
 
 using namespace descent;
@@ -119,6 +120,30 @@ TEST(Safetensors, AtomicWriteLeavesNoTempFilesAndKeepsOldFileOnFailure) {
   bad.insert("x", Tensor());
   EXPECT_THROW(io::save_safetensors(p.string(), bad), Error);
   EXPECT_TRUE(equal(io::load_safetensors(p.string()).tensors["x"], zeros({3})));
+}
+
+TEST(Safetensors, FullDiskMidWriteKeepsOldFileAndNamesTheCause) {
+  fs::path p = scratch("full_disk.safetensors");
+  nn::OrderedDict<Tensor> t;
+  t.insert("x", ones({1000}));
+  io::save_safetensors(p.string(), t);
+  t["x"] = zeros({1000});
+  {
+    io::WriteFault disk("full_disk.safetensors", /*skip=*/1);
+    io::save_safetensors(p.string(), t);  // skipped: still succeeds
+    t["x"] = full({1000}, 2.0);
+    const std::string msg = error_of([&] { io::save_safetensors(p.string(), t); });
+    EXPECT_NE(msg.find(p.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("No space left on device"), std::string::npos) << msg;
+    EXPECT_THROW(io::atomic_write(p.string(), ""), io::WriteError);  // an empty file fails too
+    EXPECT_EQ(disk.failures(), 2);
+    io::atomic_write((p.parent_path() / "other.txt").string(), "fine");  // other files are not affected
+  }
+  EXPECT_TRUE(equal(io::load_safetensors(p.string()).tensors["x"], zeros({1000})));
+  for (auto& e : fs::directory_iterator(p.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  io::save_safetensors(p.string(), t);  // space again
+  EXPECT_TRUE(equal(io::load_safetensors(p.string()).tensors["x"], full({1000}, 2.0)));
 }
 
 TEST(Safetensors, HostileFilesGiveClearErrors) {
