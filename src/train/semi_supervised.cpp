@@ -82,6 +82,44 @@ class UnlabelledStream {
   bool started_ = false;
 };
 
+// FixMatch's default strong view: the weak augmentation, then Cutout (images) and noise.
+data::TensorTransform default_strong_augment(data::TensorTransform weak, double noise_std) {
+  const data::RandomErasing cutout(1.0, 0.02, 0.25);
+  const data::GaussianNoise noise(noise_std);
+  return [weak, cutout, noise](const Tensor& x, data::SampleRng& rng) {
+    Tensor y = weak(x, rng);
+    if (y.dim() == 2 || y.dim() == 3) y = cutout(y, rng);
+    return noise(y, rng);
+  };
+}
+
+// FixMatch's term for logits z = f([weak; strong]) of b samples: the confident weak predictions
+// (no gradient) are the targets of the strong views; sum over those / b.
+Tensor fixmatch_term(const Tensor& z, int64_t b, bool binary, double threshold) {
+  Tensor weak = z.narrow(0, 0, b).detach(), strong = z.narrow(0, b, b);
+  if (binary) {
+    const Tensor p = weak.reshape({b}).sigmoid().to(DType::Float64).contiguous();
+    std::vector<float> target(static_cast<size_t>(b)), mask(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) {
+      const double q = p.data_ptr<double>()[i];
+      target[size_t(i)] = q >= 0.5 ? 1.f : 0.f;
+      mask[size_t(i)] = std::max(q, 1 - q) >= threshold ? 1.f : 0.f;
+    }
+    return nn::functional::binary_cross_entropy_with_logits(strong.reshape({b}), from_vector(target).to(strong.dtype()),
+                                                            from_vector(mask).to(strong.dtype()), nn::Reduction::Sum) /
+           double(b);
+  }
+  const Tensor p = nn::functional::softmax(weak, 1).to(DType::Float64).contiguous();
+  const int64_t k = p.size(1);
+  std::vector<int64_t> target(static_cast<size_t>(b));
+  for (int64_t i = 0; i < b; ++i) {
+    const double* row = p.data_ptr<double>() + i * k;
+    const int64_t c = std::max_element(row, row + k) - row;
+    target[size_t(i)] = row[c] >= threshold ? c : -100;  // ignored: not confident
+  }
+  return nn::functional::cross_entropy(strong, from_vector(target), Tensor(), -100, nn::Reduction::Sum) / double(b);
+}
+
 }  // namespace
 
 data::TensorTransform random_shift_noise(int64_t max_shift, double noise_std) {
@@ -172,9 +210,12 @@ SemiSupervisedResult fit_pseudo_label(nn::Module& model, const OptimizerFactory&
   const double lambda = pl.consistency_weight_;
   if (lambda > 0 && n_unl > 0) {
     data::TensorTransform aug = pl.augment_ ? pl.augment_ : random_shift_noise(pl.max_shift_, pl.noise_std_);
-    auto views = data::MapDataset::on_examples(unlabelled, [aug](data::Example ex, data::SampleRng& rng) {
+    // The second view: another draw of the same augmentation (kMSE), or the strong one (kFixMatch).
+    data::TensorTransform second = aug;
+    if (pl.consistency_ == Consistency::kFixMatch) second = pl.strong_augment_ ? pl.strong_augment_ : default_strong_augment(aug, pl.noise_std_);
+    auto views = data::MapDataset::on_examples(unlabelled, [aug, second](data::Example ex, data::SampleRng& rng) {
       Tensor a = aug(ex.data, rng);
-      Tensor b = aug(ex.data, rng);
+      Tensor b = second(ex.data, rng);
       return data::Example{stack({a, b}, 0), Tensor()};
     });
     const int64_t ub = pl.unlabelled_batch_size_ > 0 ? pl.unlabelled_batch_size_ : pl.batch_size_;
@@ -299,6 +340,7 @@ SemiSupervisedResult fit_pseudo_label(nn::Module& model, const OptimizerFactory&
         Tensor views = stream->next();  // [B, 2, ...]
         const int64_t b = views.size(0);
         Tensor z = model.call(cat({views.select(1, 0), views.select(1, 1)}, 0));
+        if (pl.consistency_ == Consistency::kFixMatch) return loss + fixmatch_term(z, b, binary, pl.threshold_) * w;
         Tensor prob = binary ? z.reshape({2 * b}).sigmoid() : nn::functional::softmax(z, 1);
         return loss + nn::functional::mse_loss(prob.narrow(0, 0, b), prob.narrow(0, b, b)) * w;
       };

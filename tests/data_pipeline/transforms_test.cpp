@@ -167,3 +167,90 @@ TEST(Transforms, ComposeAppliesInOrder) {
   std::vector<TensorTransform> list = {ToTensor(), [](const Tensor& t, SampleRng&) { return t * 2.0; }};
   expect_values(Compose(list)(img), {0, 2, 0.4, 0.8}, 1e-6);
 }
+
+// ---- augmentations (semi-supervised strong views) ----
+
+namespace {
+// The number of elements of t equal to v.
+int64_t count_equal(const Tensor& t, double v) { return t.eq(v).to(kInt64).sum().item<int64_t>(); }
+}  // namespace
+
+TEST(Transforms, RandomErasingErasesOneRectangle) {
+  Tensor img = full({3, 16, 20}, 0.5);
+  SampleRng rng(1, 2, 3);
+  int64_t erased_images = 0;
+  for (int k = 0; k < 50; ++k) {
+    Tensor y = RandomErasing(1.0, 0.05, 0.25, 0.5, 2.0, -1.0)(img, rng);
+    EXPECT_EQ(y.sizes(), img.sizes());
+    const int64_t n = count_equal(y, -1.0);
+    ASSERT_EQ(n % 3, 0);  // every channel of the same pixels
+    const int64_t area = n / 3;
+    EXPECT_GE(area, 1);
+    EXPECT_LE(area, int64_t(0.25 * 320 * 1.3) + 8);  // the scale bound, with rounding of the sides
+    erased_images += area > 0;
+    // One rectangle: its rows and columns span exactly the erased area.
+    Tensor mask = y.select(0, 0).eq(-1.0);
+    const int64_t rows = mask.any(1).to(kInt64).sum().item<int64_t>(), cols = mask.any(0).to(kInt64).sum().item<int64_t>();
+    EXPECT_EQ(rows * cols, area);
+  }
+  EXPECT_EQ(erased_images, 50);
+  EXPECT_TRUE(equal(RandomErasing(0.0)(img, rng), img));  // p = 0: untouched
+  EXPECT_NE(error_of([] { RandomErasing(1.5); }).find("p must be in [0, 1]"), std::string::npos);
+  EXPECT_NE(error_of([] { RandomErasing(0.5, 0.5, 0.1); }).find("scale"), std::string::npos);
+}
+
+TEST(Transforms, ColorJitterBrightnessAndContrast) {
+  Tensor img = from_vector(std::vector<float>{0.2f, 0.4f, 0.6f, 0.8f}, {1, 2, 2});
+  SampleRng rng(4, 5, 6);
+  for (int k = 0; k < 20; ++k) {
+    // Contrast alone keeps the mean (0.5) and scales the deviations by one factor c.
+    Tensor y = ColorJitter(0.0, 0.5, false)(img, rng);
+    EXPECT_NEAR(y.mean().item<double>(), 0.5, 1e-6);
+    const double c = (y.flatten()[3].item<double>() - 0.5) / 0.3;
+    EXPECT_GE(c, 0.5 - 1e-6);
+    EXPECT_LE(c, 1.5 + 1e-6);
+    expect_values(y, {0.5 - 0.3 * c, 0.5 - 0.1 * c, 0.5 + 0.1 * c, 0.5 + 0.3 * c}, 1e-5);
+    // Brightness alone multiplies by one factor in [0.6, 1.4], clamped to [0, 1].
+    Tensor z = ColorJitter(0.4, 0.0)(img, rng);
+    const double b = z.flatten()[0].item<double>() / 0.2;
+    EXPECT_GE(b, 0.6 - 1e-6);
+    EXPECT_LE(b, 1.4 + 1e-6);
+    EXPECT_LE(z.max().item<double>(), 1.0);
+  }
+  EXPECT_TRUE(equal(ColorJitter()(img, rng), img));
+  EXPECT_NE(error_of([] { ColorJitter(-1); }).find("brightness"), std::string::npos);
+}
+
+TEST(Transforms, SpecAugmentMasksAndTimeShift) {
+  Tensor spec = arange(1, 1 + 2 * 8 * 12, 1, TensorOptions().dtype(kFloat32)).reshape({2, 8, 12});  // no zeros
+  SampleRng rng(7, 8, 9);
+  for (int k = 0; k < 30; ++k) {
+    Tensor f = FrequencyMasking(3)(spec, rng);
+    const int64_t zeros_f = count_equal(f, 0.0);
+    EXPECT_EQ(zeros_f % (2 * 12), 0);  // whole frequency rows of every channel
+    EXPECT_LE(zeros_f / 24, 3);
+    Tensor t = TimeMasking(4, 2)(spec, rng);
+    const int64_t zeros_t = count_equal(t, 0.0);
+    EXPECT_EQ(zeros_t % (2 * 8), 0);  // whole time columns
+    EXPECT_LE(zeros_t / 16, 8);
+  }
+  // TimeShift rolls: the same values, moved along the last axis.
+  Tensor wave = arange(0, 10, 1, TensorOptions().dtype(kFloat32)).reshape({1, 10});
+  bool moved = false;
+  for (int k = 0; k < 20; ++k) {
+    Tensor y = TimeShift(3)(wave, rng);
+    const int64_t first = y.flatten()[0].item<int64_t>();
+    const int64_t shift = (10 - first) % 10;
+    EXPECT_TRUE(shift <= 3 || shift >= 7) << first;
+    for (int64_t i = 0; i < 10; ++i) EXPECT_EQ(y.flatten()[i].item<int64_t>(), (first + i) % 10);
+    moved = moved || first != 0;
+  }
+  EXPECT_TRUE(moved);
+  // Gaussian noise: the right spread, and the same noise for the same sample stream.
+  Tensor z = zeros({20000});
+  SampleRng a(1, 1, 1), b(1, 1, 1);
+  Tensor n1 = GaussianNoise(0.5)(z, a), n2 = GaussianNoise(0.5)(z, b);
+  EXPECT_TRUE(equal(n1, n2));
+  EXPECT_NEAR(n1.std().item<double>(), 0.5, 0.02);
+  EXPECT_NE(error_of([] { GaussianNoise(0.1)(zeros({3}, kInt64)); }).find("floating"), std::string::npos);
+}

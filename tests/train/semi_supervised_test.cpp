@@ -3,6 +3,8 @@
 // regularisation, determinism, bad options.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <cmath>
 #include <set>
 
@@ -121,6 +123,35 @@ TEST(SemiSupervised, BeatsSupervisedOnTwoMoonsWithTwoPercentLabels) {
   EXPECT_GT(r1.rounds.back().pseudo_labelled, 900);
   EXPECT_GT(r1.rounds.back().pseudo_accuracy, 0.88);
   EXPECT_NEAR(r1.rounds[1].unlabelled_accuracy, 0.87, 0.05);  // the round-0 model on the unlabelled part
+}
+
+// FixMatch: the weak view's confident prediction is the strong view's target.
+TEST(SemiSupervised, FixMatchBeatsSupervisedOnTwoMoons) {
+  auto ds = two_moons(1000, 0.1, 1);
+  auto test = two_moons(2000, 0.1, 2);
+  auto parts = split_labelled(ds, 0.02, 3);
+  auto run = [&](const PseudoLabelOptions& o) {
+    manual_seed(0);
+    nn::Sequential model = mlp();
+    fit_pseudo_label(model, adam(), opts(), parts.labelled, parts.unlabelled, PseudoLabelOptions(o).seed(1));
+    return accuracy(*model.ptr(), test);
+  };
+  std::atomic<int64_t> strong_calls{0};
+  const data::GaussianNoise strong_noise(0.3);
+  auto base = PseudoLabelOptions().rounds(0).epochs(300).batch_size(32);
+  const double supervised = run(base);
+  const double fixmatch = run(PseudoLabelOptions(base)
+                                  .consistency(Consistency::kFixMatch)
+                                  .consistency_weight(1.0)
+                                  .threshold(0.9)
+                                  .augment(data::GaussianNoise(0.05))
+                                  .strong_augment([&](const Tensor& x, data::SampleRng& rng) {
+                                    ++strong_calls;
+                                    return strong_noise(x, rng);
+                                  }));
+  std::printf("two moons, 20 labels: supervised %.4f, FixMatch %.4f\n", supervised, fixmatch);
+  EXPECT_GT(strong_calls.load(), 300 * 30);  // one strong view per unlabelled sample drawn (batches of up to 32)
+  EXPECT_GT(fixmatch, supervised + 0.03);
 }
 
 TEST(SemiSupervised, ThresholdAndPerClassCapAreRespected) {

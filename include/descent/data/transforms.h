@@ -122,6 +122,78 @@ class RandomRotation : public Transform {
   double lo_, hi_;
 };
 
+/// Erases a random rectangle of a floating [C, H, W] (or [H, W]) image with probability p, as
+/// torchvision's RandomErasing (Zhong et al. 2017; with p = 1 and a fixed scale, Cutout): its area
+/// is a fraction in [scale_min, scale_max] of the image and its aspect ratio log-uniform in
+/// [ratio_min, ratio_max], up to 10 tries to fit, every channel set to `value`.
+class RandomErasing : public Transform {
+ public:
+  explicit RandomErasing(double p = 0.5, double scale_min = 0.02, double scale_max = 0.33, double ratio_min = 0.3,
+                         double ratio_max = 3.3, double value = 0.0);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  double p_, scale_min_, scale_max_, ratio_min_, ratio_max_, value_;
+};
+
+/// Random brightness and contrast of a floating [C, H, W] (or [H, W]) image, as torchvision's
+/// ColorJitter: brightness multiplies by b, contrast blends with the mean of the grayscale image
+/// (c x + (1 - c) mean), b and c uniform in [max(0, 1 - brightness), 1 + brightness] and
+/// [max(0, 1 - contrast), 1 + contrast], in random order; the result is clamped to [0, 1] when
+/// `clamp` (pixels in [0, 1]; leave it off for normalised images).
+class ColorJitter : public Transform {
+ public:
+  explicit ColorJitter(double brightness = 0.0, double contrast = 0.0, bool clamp = true);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  double brightness_, contrast_;
+  bool clamp_;
+};
+
+/// SpecAugment masks (Park et al. 2019) of a floating spectrogram [..., F, T] (torchaudio's
+/// FrequencyMasking / TimeMasking): `count` bands of width uniform in [0, max_width] at random
+/// positions along the frequency (axis -2) or time (axis -1) axis are set to `value`.
+class FrequencyMasking : public Transform {
+ public:
+  explicit FrequencyMasking(int64_t max_width, int64_t count = 1, double value = 0.0);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  int64_t max_width_, count_;
+  double value_;
+};
+class TimeMasking : public Transform {
+ public:
+  explicit TimeMasking(int64_t max_width, int64_t count = 1, double value = 0.0);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  int64_t max_width_, count_;
+  double value_;
+};
+
+/// Rolls a floating tensor along its last axis (time, for waveforms [C, N] and spectrograms
+/// [..., F, T]) by a whole number of steps uniform in [-max_shift, max_shift], wrapping around.
+class TimeShift : public Transform {
+ public:
+  explicit TimeShift(int64_t max_shift);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  int64_t max_shift_;
+};
+
+/// Adds Gaussian noise N(0, std^2) to a floating tensor, drawn from the sample's stream.
+class GaussianNoise : public Transform {
+ public:
+  explicit GaussianNoise(double std);
+  Tensor apply(const Tensor& x, SampleRng& rng) const override;
+
+ private:
+  double std_;
+};
+
 /// A floating [C, H, W] tensor with channels-last memory (strides [1, W*C, C]); the logical shape
 /// is unchanged, and stack_collate turns such samples into a channels-last [N, C, H, W] batch.
 class ToChannelsLast : public Transform {

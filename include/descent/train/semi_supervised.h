@@ -14,10 +14,17 @@
 // samples (from the initial weights when reinit is set, else continuing). The pseudo-labels of a
 // round replace those of the previous one, so a sample may gain, change or lose its label.
 //
-// With consistency_weight lambda > 0 every training step also draws a batch of unlabelled samples,
-// augments each twice (two independent draws of `augment`) and adds
-//   lambda * mean over batch and classes of (softmax(f(aug1(u))) - softmax(f(aug2(u))))^2
-// to the loss (binary tasks: sigmoid of the one logit). Validation losses stay the plain loss.
+// With consistency_weight lambda > 0 every training step also draws a batch of unlabelled samples
+// and adds a consistency term to the loss (validation losses stay the plain loss):
+//   - Consistency::kMSE (the Pi-model): each sample augmented twice (two independent draws of
+//     `augment`), lambda * mean over batch and classes of (softmax(f(aug1(u))) - softmax(f(aug2(u))))^2
+//     (binary tasks: sigmoid of the one logit);
+//   - Consistency::kFixMatch (Sohn et al. 2020): a weak view (`augment`) and a strong view
+//     (`strong_augment`: e.g. crop, Cutout and colour jitter for images, SpecAugment masks for
+//     spectrograms) of each sample; the weak view's prediction, where its probability is at least
+//     `threshold`, is the hard target of the strong view: lambda * sum over confident samples of
+//     cross_entropy(f(strong(u)), argmax f(weak(u))) / batch size. The weak prediction carries no
+//     gradient; both views go through the model in one batch.
 // The true targets of unlabelled samples are never used for training; where they are known
 // (a target >= 0) they only measure the accuracy of the pseudo-labels.
 #include <cstdint>
@@ -59,6 +66,9 @@ using OptimizerFactory = std::function<std::unique_ptr<optim::Optimizer>(nn::Mod
 /// optimizer, early stopping) to that round's Trainer. round 0 is the supervised round.
 using RoundSetup = std::function<void(Trainer& trainer, optim::Optimizer& optimizer, int64_t round)>;
 
+/// The consistency term of fit_pseudo_label (see the file comment).
+enum class Consistency { kMSE, kFixMatch };
+
 /// Settings of fit_pseudo_label.
 struct PseudoLabelOptions {
   /// Minimum predicted probability of the predicted class for a pseudo-label, in (0, 1]
@@ -81,6 +91,11 @@ struct PseudoLabelOptions {
   /// of that class and does not limit the others. Counters the drift of self-training towards
   /// the classes the model already favours. Default false.
   DESCENT_ARG(PseudoLabelOptions, bool, balance_classes) = false;
+  /// Which consistency term (kMSE, the default, or kFixMatch).
+  DESCENT_ARG(PseudoLabelOptions, Consistency, consistency) = Consistency::kMSE;
+  /// kFixMatch's strong view of one unlabelled sample; by default `augment` (or its default)
+  /// followed by RandomErasing(p = 1, scale [0.02, 0.25]) for images and GaussianNoise(noise_std) for all.
+  DESCENT_ARG(PseudoLabelOptions, data::TensorTransform, strong_augment);
   /// Weight lambda of the consistency term (>= 0; 0, the default, turns it off).
   DESCENT_ARG_CHECKED(PseudoLabelOptions, double, consistency_weight, v >= 0 && std::isfinite(v), ">= 0") = 0;
   /// Repeat the labelled samples in each round's training set so that they make up at least this
