@@ -4,6 +4,7 @@
 #   data/samples/audio/    class folders of WAV/FLAC clips        (configs/audio_folder.toml)
 #   data/samples/text.csv, text_folder/                            (configs/text_csv_*.toml)
 #   data/samples/regression.csv, classification.csv                (configs/tabular_regression.toml, binary.toml)
+#   data/samples/languages.csv                                     (configs/text_lang_*.toml)
 #
 #   scripts/make-sample-data.sh [BUILD_DIR] [OUT_DIR]     (defaults: build/release, data/samples)
 # The same bytes on every run (seeded generators); needs a build (cmake --build --preset release).

@@ -78,7 +78,102 @@ std::string review(Rng& r, int cls) {
   return s;
 }
 
+// A made-up language: its letters, syllables, endings and most frequent words. The eight below
+// borrow the look of real orthographies (German, French, Spanish, Polish, Finnish, Dutch,
+// Portuguese, Turkish) and share most consonants, so that single letters decide little.
+struct Language {
+  const char* name;
+  std::vector<std::string> onsets, vowels, codas, suffixes, function_words;
+};
+
+const std::vector<Language>& languages() {
+  static const std::vector<Language> kLanguages = {
+      {"alvish", {"b", "d", "f", "g", "h", "k", "l", "m", "n", "r", "s", "t", "w", "sch", "st", "kr", "br", "z"},
+       {"a", "e", "i", "o", "u", "ei", "au", "ä", "ö", "ü", "ie"}, {"", "", "n", "r", "t", "s", "ch", "ng", "ck", "lt", "st"},
+       {"en", "ung", "heit", "lich", "er"}, {"der", "die", "und", "ist", "mit", "von"}},
+      {"borean", {"b", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "qu", "tr", "pl", "gr"},
+       {"a", "e", "i", "o", "u", "é", "è", "ou", "ai", "eau", "oi", "an", "on"}, {"", "", "r", "s", "x", "t", "l", "nt"},
+       {"ment", "tion", "eux", "ette", "ique"}, {"le", "la", "et", "de", "les", "un"}},
+      {"corvic", {"b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ll", "ñ", "ch", "pr", "tr"},
+       {"a", "e", "i", "o", "u", "á", "é", "í", "ó", "ue", "ie"}, {"", "", "", "s", "n", "r", "l", "z"},
+       {"ción", "dad", "ito", "ando", "oso"}, {"el", "la", "y", "de", "los", "con"}},
+      {"dravian", {"b", "d", "g", "k", "m", "n", "p", "r", "s", "t", "w", "z", "cz", "sz", "rz", "prz", "ł", "ś", "ż", "dz"},
+       {"a", "e", "i", "o", "u", "y", "ą", "ę", "ó", "ie"}, {"", "", "k", "ć", "ł", "m", "n", "sz", "ch", "ść"},
+       {"ski", "owy", "ość", "nie", "ów"}, {"i", "w", "na", "się", "nie", "że"}},
+      {"eskari", {"h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v"},
+       {"a", "e", "i", "o", "u", "y", "ä", "ö", "aa", "ee", "ii", "uu", "yy", "ää"}, {"", "", "", "n", "t", "s", "l", "k"},
+       {"nen", "lla", "ssa", "sta", "inen", "kaan"}, {"ja", "on", "ei", "se", "että", "oli"}},
+      {"fennic", {"b", "d", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "sch", "gr", "kl"},
+       {"a", "e", "i", "o", "u", "aa", "ee", "oo", "uu", "ij", "oe", "ui", "ie"}, {"", "", "n", "r", "t", "k", "ng", "cht", "js"},
+       {"heid", "tje", "lijk", "en", "ing"}, {"de", "het", "een", "en", "van", "is"}},
+      {"galdan", {"b", "c", "d", "f", "g", "j", "l", "m", "n", "p", "r", "s", "t", "v", "lh", "nh", "ch"},
+       {"a", "e", "i", "o", "u", "ã", "õ", "ê", "ô", "á", "ei", "ou"}, {"", "", "", "s", "r", "m", "l"},
+       {"ção", "mente", "inho", "agem", "ões"}, {"o", "a", "e", "de", "que", "não"}},
+      {"halvo", {"b", "c", "ç", "d", "g", "ğ", "k", "l", "m", "n", "s", "ş", "t", "y", "z"},
+       {"a", "e", "ı", "i", "o", "ö", "u", "ü"}, {"", "", "k", "r", "n", "l", "m", "ş", "z"},
+       {"lar", "ler", "lık", "dır", "mak", "siz"}, {"ve", "bir", "bu", "da", "için", "çok"}},
+  };
+  return kLanguages;
+}
+
+// A new word of language l: 1 to 3 syllables, one word in three with an ending.
+std::string make_word(Rng& r, const Language& l) {
+  std::string w;
+  const int64_t syllables = 1 + r.below(3);
+  for (int64_t k = 0; k < syllables; ++k) w += r.pick(l.onsets) + r.pick(l.vowels) + (k + 1 == syllables ? r.pick(l.codas) : "");
+  if (r.below(3) == 0) w += r.pick(l.suffixes);
+  return w;
+}
+
+// Each language's lexicon: its function words first (the most frequent), then 300 made-up words.
+std::vector<std::vector<std::string>> make_lexicons(Rng& r) {
+  std::vector<std::vector<std::string>> lex;
+  for (const Language& l : languages()) {
+    std::vector<std::string> words = l.function_words;
+    while (words.size() < 300 + l.function_words.size()) words.push_back(make_word(r, l));
+    lex.push_back(std::move(words));
+  }
+  return lex;
+}
+
+// A rank drawn with probability proportional to 1 / (rank + 1) (Zipf's law), in [0, n).
+int64_t zipf_rank(Rng& r, int64_t n) {
+  double total = 0;
+  for (int64_t k = 0; k < n; ++k) total += 1.0 / double(k + 1);
+  double u = r.uniform() * total;
+  for (int64_t k = 0; k < n; ++k) {
+    u -= 1.0 / double(k + 1);
+    if (u <= 0) return k;
+  }
+  return n - 1;
+}
+
 }  // namespace
+
+void write_language_csv(const std::string& path, int64_t rows, uint64_t seed) {
+  DESCENT_CHECK(rows >= 1, "synthetic::write_language_csv: rows must be >= 1");
+  Rng r(seed + 4);
+  const auto lex = make_lexicons(r);
+  const int64_t n_lang = int64_t(languages().size());
+  std::string out = csv_row({"text", "language"});
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t li = i % n_lang;
+    const Language& l = languages()[size_t(li)];
+    std::string text;
+    const int64_t words = 1 + r.below(5);
+    for (int64_t k = 0; k < words; ++k) {
+      const int64_t kind = r.below(20);
+      std::string w = kind < 11   ? lex[size_t(li)][size_t(zipf_rank(r, int64_t(lex[size_t(li)].size())))]  // known word
+                      : kind < 17 ? make_word(r, l)                                                    // a rare or new word
+                                  : lex[size_t(r.below(n_lang))][size_t(r.below(300))];                // a loanword or name
+      if (k == 0 && !w.empty() && w[0] >= 'a' && w[0] <= 'z') w[0] = char(w[0] - 'a' + 'A');
+      text += (k ? " " : "") + w;
+    }
+    text += r.below(4) == 0 ? "?" : ".";
+    out += csv_row({text, l.name});
+  }
+  write_file(path, out);
+}
 
 void write_text_csv(const std::string& path, int64_t rows, int num_classes, uint64_t seed) {
   DESCENT_CHECK(num_classes == 2 || num_classes == 3, "synthetic::write_text_csv: num_classes must be 2 or 3, got ",
@@ -164,13 +259,14 @@ void write_classification_csv(const std::string& path, int64_t rows, uint64_t se
   write_file(path, out);
 }
 
-void write_text_and_tabular_samples(const std::string& root, uint64_t seed) {
+void write_text_and_tabular_samples(const std::string& root, uint64_t seed, int64_t language_rows) {
   fs::create_directories(root);
   const fs::path p(root);
   write_text_csv((p / "text.csv").string(), 300, 3, seed);
   write_text_folder((p / "text_folder").string(), 40, seed);
   write_regression_csv((p / "regression.csv").string(), 500, seed);
   write_classification_csv((p / "classification.csv").string(), 400, seed);
+  write_language_csv((p / "languages.csv").string(), language_rows, seed);
 }
 
 }  // namespace descent::data::synthetic

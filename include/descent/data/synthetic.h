@@ -25,7 +25,16 @@ void write_regression_csv(const std::string& path, int64_t rows = 500, uint64_t 
 /// of the features.
 void write_classification_csv(const std::string& path, int64_t rows = 400, uint64_t seed = 0);
 
-/// All four in root: text.csv, text_folder/, regression.csv, classification.csv (root is created).
-void write_text_and_tabular_samples(const std::string& root, uint64_t seed = 0);
+/// A language-identification CSV "text,language": short texts (1 to 5 words) in eight made-up
+/// languages whose spelling borrows the look of German, French, Spanish, Polish, Finnish, Dutch,
+/// Portuguese and Turkish (their letters, digraphs, endings and function words; most consonants
+/// are shared). 55% of the words come from a language's 306-word lexicon (Zipf frequencies), 30%
+/// are new words of the language (never seen in training: only their characters tell), 15% are
+/// words of a random language (loanwords, names). Balanced classes, rows in turn.
+void write_language_csv(const std::string& path, int64_t rows = 2000, uint64_t seed = 0);
+
+/// All five in root: text.csv, text_folder/, regression.csv, classification.csv, languages.csv
+/// (root is created).
+void write_text_and_tabular_samples(const std::string& root, uint64_t seed = 0, int64_t language_rows = 2000);
 
 }  // namespace descent::data::synthetic
