@@ -108,23 +108,15 @@ Tensor ColorJitter::apply(const Tensor& x, SampleRng& rng) const {
   return y.to(x.dtype());
 }
 
-FrequencyMasking::FrequencyMasking(int64_t max_width, int64_t count, double value)
-    : max_width_(max_width), count_(count), value_(value) {
-  DESCENT_CHECK(max_width >= 0 && count >= 0 && std::isfinite(value), "FrequencyMasking: max_width (", max_width,
-                ") and count (", count, ") must be >= 0 and value finite");
+BandMasking::BandMasking(int64_t axis, int64_t max_width, int64_t count, double value, const char* what)
+    : axis_(axis), max_width_(max_width), count_(count), value_(value), what_(what) {
+  DESCENT_CHECK(axis == -1 || axis == -2, what, ": axis must be -2 (frequency) or -1 (time), got ", axis);
+  DESCENT_CHECK(max_width >= 0 && count >= 0 && std::isfinite(value), what, ": max_width (", max_width, ") and count (",
+                count, ") must be >= 0 and value finite");
 }
 
-Tensor FrequencyMasking::apply(const Tensor& x, SampleRng& rng) const {
-  return mask_bands(x, rng, -2, max_width_, count_, value_, "FrequencyMasking");
-}
-
-TimeMasking::TimeMasking(int64_t max_width, int64_t count, double value) : max_width_(max_width), count_(count), value_(value) {
-  DESCENT_CHECK(max_width >= 0 && count >= 0 && std::isfinite(value), "TimeMasking: max_width (", max_width,
-                ") and count (", count, ") must be >= 0 and value finite");
-}
-
-Tensor TimeMasking::apply(const Tensor& x, SampleRng& rng) const {
-  return mask_bands(x, rng, -1, max_width_, count_, value_, "TimeMasking");
+Tensor BandMasking::apply(const Tensor& x, SampleRng& rng) const {
+  return mask_bands(x, rng, axis_, max_width_, count_, value_, what_);
 }
 
 TimeShift::TimeShift(int64_t max_shift) : max_shift_(max_shift) {

@@ -142,6 +142,10 @@ TEST(Safetensors, FullDiskMidWriteKeepsOldFileAndNamesTheCause) {
   EXPECT_TRUE(equal(io::load_safetensors(p.string()).tensors["x"], zeros({1000})));
   for (auto& e : fs::directory_iterator(p.parent_path()))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  {
+    io::WriteFault read_only("", 0, EROFS);  // a folder that became read-only, for every file
+    EXPECT_NE(error_of([&] { io::save_safetensors(p.string(), t); }).find("Read-only file system"), std::string::npos);
+  }
   io::save_safetensors(p.string(), t);  // space again
   EXPECT_TRUE(equal(io::load_safetensors(p.string()).tensors["x"], full({1000}, 2.0)));
 }

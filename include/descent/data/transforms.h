@@ -154,23 +154,26 @@ class ColorJitter : public Transform {
 /// SpecAugment masks (Park et al. 2019) of a floating spectrogram [..., F, T] (torchaudio's
 /// FrequencyMasking / TimeMasking): `count` bands of width uniform in [0, max_width] at random
 /// positions along the frequency (axis -2) or time (axis -1) axis are set to `value`.
-class FrequencyMasking : public Transform {
+class BandMasking : public Transform {
  public:
-  explicit FrequencyMasking(int64_t max_width, int64_t count = 1, double value = 0.0);
+  /// axis -2 (frequency) or -1 (time); `what` names the transform in errors.
+  BandMasking(int64_t axis, int64_t max_width, int64_t count, double value, const char* what);
   Tensor apply(const Tensor& x, SampleRng& rng) const override;
 
  private:
-  int64_t max_width_, count_;
+  int64_t axis_, max_width_, count_;
   double value_;
+  const char* what_;
 };
-class TimeMasking : public Transform {
+class FrequencyMasking : public BandMasking {
  public:
-  explicit TimeMasking(int64_t max_width, int64_t count = 1, double value = 0.0);
-  Tensor apply(const Tensor& x, SampleRng& rng) const override;
-
- private:
-  int64_t max_width_, count_;
-  double value_;
+  explicit FrequencyMasking(int64_t max_width, int64_t count = 1, double value = 0.0)
+      : BandMasking(-2, max_width, count, value, "FrequencyMasking") {}
+};
+class TimeMasking : public BandMasking {
+ public:
+  explicit TimeMasking(int64_t max_width, int64_t count = 1, double value = 0.0)
+      : BandMasking(-1, max_width, count, value, "TimeMasking") {}
 };
 
 /// Rolls a floating tensor along its last axis (time, for waveforms [C, N] and spectrograms
