@@ -5,7 +5,7 @@
 # runs apt-get when all of them are present. The tests never need any of this.
 set -euo pipefail
 
-packages=(libtorch-dev python3-torch dataset-fashion-mnist time libbenchmark-dev)
+packages=(libtorch-dev python3-torch python3-sklearn dataset-fashion-mnist time libbenchmark-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -400,6 +400,8 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
                          ": the validation fraction must be > 0 (or give data.val_path)");
   if (!given_test) DESCENT_CONFIG_CHECK(d.split[2] > 0, s.key_path("split"), ": the test fraction must be > 0 (or give data.test_path)");
   d.num_workers = s.integer("num_workers", 0, 0, 64);
+  if (d.kind == "image_folder" || d.kind == "audio_folder" || d.kind == "text_folder")
+    d.skip_bad_files = s.boolean("skip_bad_files", false);
   if (task == TaskKind::SemiSupervised) {
     if (d.kind == "tabular_csv") d.missing_labels = s.boolean("missing_labels", false);
     if (!d.missing_labels) d.labelled_fraction = s.number("labelled_fraction", 0.1, 1e-6, 1.0);
@@ -440,6 +442,9 @@ DataSettings read_data(Section s, const std::string& source, TaskKind task) {
                            ": expected [min, max] with 1 <= min <= max <= 32");
     }
     d.lowercase = s.boolean("lowercase", true);
+    d.normalization = s.choice("normalization", "nfc", {"none", "nfc", "nfkc"});
+    d.representation = s.choice("representation", "tokens", {"tokens", "tfidf", "counts"});
+    if (d.representation == "tfidf") d.sublinear_tf = s.boolean("sublinear_tf", false);
     if (d.tokenizer == "word") d.keep_punctuation = s.boolean("keep_punctuation", true);
     // Characters and their n-grams make many more tokens per text than words.
     const bool chars = d.tokenizer != "word";
@@ -568,7 +573,12 @@ Settings read_settings(toml::table& config, const std::string& source) {
     Section s = top.table("semi_supervised");
     st.semi.threshold = s.number("threshold", 0.95, 0.0, 1.0);
     st.semi.rounds = s.integer("rounds", 2, 1, 100);
-    st.semi.consistency_weight = s.number("consistency_weight", 0.0, 0.0, 1e6);
+    st.semi.consistency = s.choice("consistency", "mse", {"mse", "fixmatch"});
+    st.semi.consistency_weight = s.number("consistency_weight", st.semi.consistency == "fixmatch" ? 1.0 : 0.0, 0.0, 1e6);
+    const bool token_ids = (st.data.kind == "text_csv" || st.data.kind == "text_folder") && st.data.representation == "tokens";
+    DESCENT_CONFIG_CHECK(st.semi.consistency_weight == 0 || !token_ids,
+                         s.key_path("consistency_weight"), ": the consistency term augments inputs, and token ids ",
+                         "have no augmentation; set it to 0 for texts (or data.representation = \"tfidf\")");
     s.finish();
   }
   top.finish();

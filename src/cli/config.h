@@ -110,6 +110,9 @@ struct DataSettings {
   /// next validate, the last test (time series: no look into the future).
   std::string split_mode = "random";
   int64_t num_workers = 0;
+  /// Folder kinds: decode every file before training and leave out (and list) those that fail,
+  /// instead of stopping with an error naming them.
+  bool skip_bad_files = false;
   // images (fashion_mnist, mnist, image_folder)
   int64_t channels = 0;          ///< image_folder: 1, 3 or 4 (0: 3)
   int64_t height = 0, width = 0; ///< resize to (0: keep; image_folder needs a size)
@@ -126,6 +129,11 @@ struct DataSettings {
   std::string tokenizer = "word";        ///< word | char | char_ngram
   std::vector<int64_t> ngram_range{1, 3};  ///< char_ngram: n from min to max
   bool lowercase = true, keep_punctuation = true;
+  std::string normalization = "nfc";     ///< Unicode normalisation: none | nfc | nfkc
+  /// What the model gets: "tokens" (int64 ids, at most max_length), "tfidf" or "counts" (float
+  /// [vocab] vectors of every token, for linear models and MLPs).
+  std::string representation = "tokens";
+  bool sublinear_tf = false;  ///< tfidf: 1 + ln(count) instead of the count
   // tabular
   std::string target;
   std::vector<std::string> features, categorical;
@@ -177,6 +185,7 @@ struct SemiSupervisedSettings {
   double threshold = 0.95;
   int64_t rounds = 2;
   double consistency_weight = 0.0;
+  std::string consistency = "mse";  ///< mse (Pi-model) | fixmatch (weak view's confident prediction is the strong view's target)
 };
 
 /// A whole config.

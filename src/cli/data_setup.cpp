@@ -15,6 +15,7 @@
 #include "descent/data/formats/csv.h"
 #include "descent/data/formats/text.h"
 #include "descent/descent.h"
+#include "io/json_checked.h"
 
 namespace descent::cli {
 
@@ -41,12 +42,15 @@ Tensor Preprocessor::audio(const Tensor& waveform) const {
 
 namespace {
 
-/// Token ids (at most max_length, at least one position) of a text.
-Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, int64_t max_length, const std::string& s,
+/// A text as the model gets it: token ids (at most max_length, at least one position), or the
+/// TF-IDF weights or counts of all its tokens.
+Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, const Preprocessor& pre, const std::string& s,
                    const std::string& source) {
   std::vector<std::string> tokens = tok.tokenize(s, source);
-  if (int64_t(tokens.size()) > max_length) tokens.resize(size_t(max_length));
+  if (pre.representation == "tokens" && int64_t(tokens.size()) > pre.max_length) tokens.resize(size_t(pre.max_length));
   std::vector<int64_t> ids = vocab.encode(tokens);  // unknown tokens -> <unk>
+  if (pre.representation == "tfidf") return data::Tfidf::from_json(pre.tfidf_json, "preprocess.json").transform(ids);
+  if (pre.representation == "counts") return data::bag_of_words(ids, vocab.size());
   if (ids.empty()) ids.push_back(data::Vocab::kUnkIndex);  // an empty text still gives one position
   return from_vector(ids, {int64_t(ids.size())});
 }
@@ -54,8 +58,8 @@ Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, int64_t
 }  // namespace
 
 Tensor Preprocessor::text(const std::string& s, const std::string& source) const {
-  return encode_text(data::Tokenizer::from_json(tokenizer_json, "preprocess.json"), data::Vocab::from_tokens(vocab),
-                     max_length, s, source);
+  return encode_text(data::Tokenizer::from_json(tokenizer_json, "preprocess.json"), data::Vocab::from_tokens(vocab), *this,
+                     s, source);
 }
 
 Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::vector<std::string>& row,
@@ -116,7 +120,7 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       names.push_back(a);
     } else if (modality == "text") {
       if (!is_file) {  // a literal text
-        out.push_back(encode_text(*tokenizer, *vocabulary, max_length, a, "<text>"));
+        out.push_back(encode_text(*tokenizer, *vocabulary, *this, a, "<text>"));
         names.push_back(a.size() > 40 ? a.substr(0, 37) + "..." : a);
         continue;
       }
@@ -125,7 +129,7 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       for (std::string line; std::getline(lines, line);) {
         ++n;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        out.push_back(encode_text(*tokenizer, *vocabulary, max_length, line, a + ":" + std::to_string(n)));
+        out.push_back(encode_text(*tokenizer, *vocabulary, *this, line, a + ":" + std::to_string(n)));
         names.push_back(a + ":" + std::to_string(n));
       }
     } else {
@@ -164,6 +168,8 @@ std::string Preprocessor::to_json() const {
     j["tokenizer"] = json::parse(tokenizer_json);
     j["vocab"] = vocab;
     j["max_length"] = max_length;
+    if (representation != "tokens") j["representation"] = representation;
+    if (representation == "tfidf") j["tfidf"] = json::parse(tfidf_json);
   } else {
     json cols = json::array();
     for (const auto& c : columns)
@@ -182,26 +188,29 @@ std::string Preprocessor::to_json() const {
 
 Preprocessor Preprocessor::from_json(const std::string& text, const std::string& source) {
   Preprocessor p;
+  auto int_at = [&](const json& j, const char* key) { return io::detail::json_int(j.at(key), source + ": " + key); };
   try {
     json j = json::parse(text);
     p.modality = j.at("modality").get<std::string>();
     p.class_names = j.at("class_names").get<std::vector<std::string>>();
     if (p.modality == "image") {
-      p.channels = j.at("channels");
-      p.height = j.at("height");
-      p.width = j.at("width");
+      p.channels = int_at(j, "channels");
+      p.height = int_at(j, "height");
+      p.width = int_at(j, "width");
       p.mean = j.at("mean").get<std::vector<double>>();
       p.std = j.at("std").get<std::vector<double>>();
     } else if (p.modality == "audio") {
-      p.sample_rate = j.at("sample_rate");
-      p.num_samples = j.at("num_samples");
-      p.n_mels = j.at("n_mels");
-      p.n_fft = j.at("n_fft");
-      p.hop_length = j.at("hop_length");
+      p.sample_rate = int_at(j, "sample_rate");
+      p.num_samples = int_at(j, "num_samples");
+      p.n_mels = int_at(j, "n_mels");
+      p.n_fft = int_at(j, "n_fft");
+      p.hop_length = int_at(j, "hop_length");
     } else if (p.modality == "text") {
       p.tokenizer_json = j.at("tokenizer").dump();
       p.vocab = j.at("vocab").get<std::vector<std::string>>();
-      p.max_length = j.at("max_length");
+      p.max_length = int_at(j, "max_length");
+      p.representation = j.value("representation", std::string("tokens"));
+      if (p.representation == "tfidf") p.tfidf_json = j.at("tfidf").dump();
     } else if (p.modality == "tabular") {
       for (const auto& c : j.at("columns"))
         p.columns.push_back({c.at("name"), c.at("categorical"), c.at("categories").get<std::vector<std::string>>(),
@@ -224,7 +233,61 @@ Preprocessor Preprocessor::from_json(const std::string& text, const std::string&
   } catch (const json::exception& e) {
     DESCENT_FAIL(source, ": bad preprocessing file: ", e.what());
   }
+  p.validate(source);
   return p;
+}
+
+void Preprocessor::validate(const std::string& source) const {
+  // The same ranges as the config keys these values come from: a hand-edited or hostile file must
+  // not make predict allocate without bound or divide by zero.
+  auto in = [&](const char* key, int64_t v, int64_t lo, int64_t hi) {
+    DESCENT_CHECK(v >= lo && v <= hi, source, ": ", key, " = ", v, " is outside [", lo, ", ", hi, "]");
+  };
+  auto positive = [&](const char* key, const std::vector<double>& v) {
+    for (double x : v) DESCENT_CHECK(std::isfinite(x) && x > 0, source, ": ", key, " values must be finite and > 0, got ", x);
+  };
+  auto finite = [&](const char* key, const std::vector<double>& v) {
+    for (double x : v) DESCENT_CHECK(std::isfinite(x), source, ": ", key, " values must be finite, got ", x);
+  };
+  if (modality == "image") {
+    DESCENT_CHECK(channels == 1 || channels == 3 || channels == 4, source, ": channels = ", channels, " (1, 3 or 4)");
+    in("height", height, 1, 4096);
+    in("width", width, 1, 4096);
+    DESCENT_CHECK(mean.size() == std.size() && (mean.empty() || mean.size() == 1 || int64_t(mean.size()) == channels),
+                  source, ": mean and std need 1 or ", channels, " values each, got ", mean.size(), " and ", std.size());
+    finite("mean", mean);
+    positive("std", std);
+  } else if (modality == "audio") {
+    in("sample_rate", sample_rate, 1000, 384000);
+    in("num_samples", num_samples, 1, sample_rate * 600);
+    in("n_mels", n_mels, 1, 512);
+    in("n_fft", n_fft, 16, std::min<int64_t>(65536, num_samples * 2));
+    in("hop_length", hop_length, 1, 65536);
+  } else if (modality == "text") {
+    in("max_length", max_length, 1, 1 << 20);
+    data::Tokenizer::from_json(tokenizer_json, source);
+    data::Vocab::from_tokens(vocab);
+    DESCENT_CHECK(representation == "tokens" || representation == "tfidf" || representation == "counts", source,
+                  ": unknown representation '", representation, "' (tokens, tfidf or counts)");
+    if (representation == "tfidf") {
+      const data::Tfidf t = data::Tfidf::from_json(tfidf_json, source);
+      DESCENT_CHECK(t.vocab_size() == int64_t(vocab.size()), source, ": the TF-IDF weights cover ", t.vocab_size(),
+                    " tokens, the vocabulary has ", vocab.size());
+    }
+  } else {
+    DESCENT_CHECK(!columns.empty(), source, ": no feature columns");
+    size_t features = 0;
+    for (const auto& c : columns) {
+      DESCENT_CHECK(!c.categorical || !c.categories.empty(), source, ": categorical column '", c.name, "' has no categories");
+      DESCENT_CHECK(std::isfinite(c.fill_number), source, ": column '", c.name, "': fill_number is not finite");
+      features += c.categorical ? c.categories.size() : 1;
+    }
+    DESCENT_CHECK(feature_mean.size() == feature_std.size() && (feature_mean.empty() || feature_mean.size() == features),
+                  source, ": feature_mean and feature_std need ", features, " values each (or none), got ",
+                  feature_mean.size(), " and ", feature_std.size());
+    finite("feature_mean", feature_mean);
+    positive("feature_std", feature_std);
+  }
 }
 
 // ---- Datasets ----------------------------------------------------------------------------------
@@ -272,6 +335,7 @@ std::string describe_splits(const DataBundle& b) {
   os << "train " << b.train->size() << ", val " << b.val->size() << ", test " << b.test->size() << " examples";
   if (b.num_classes) os << ", " << b.num_classes << " classes";
   os << "; input " << b.input_shape;
+  if (!b.bad_files.empty()) os << "; " << b.bad_files.size() << " unreadable files left out";
   return os.str();
 }
 
@@ -321,9 +385,12 @@ void build_idx(const Settings& st, DataBundle& b) {
   b.input_shape = {1, b.pre.height, b.pre.width};
 }
 
-/// Opens every file's header (in parallel) before anything is trained, and fails naming every file
-/// that cannot be read, at once: a broken file in the test folder must not surface after training.
-void check_files(const std::vector<std::string>& paths, const std::function<void(const std::string&)>& check) {
+/// Checks every file (in parallel) before anything is trained: `check` opens its header, or decodes
+/// it whole with data.skip_bad_files. Without skip_bad_files a bad file is an error naming every
+/// bad file at once (a broken file in the test folder must not surface after training); with it,
+/// the bad files' messages are returned (and the caller leaves them out).
+std::vector<std::string> check_files(const std::vector<std::string>& paths,
+                                     const std::function<void(const std::string&)>& check, bool skip) {
   std::vector<std::string> errors(paths.size());
   parallel_for(0, int64_t(paths.size()), 64, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
@@ -336,12 +403,15 @@ void check_files(const std::vector<std::string>& paths, const std::function<void
       }
     }
   });
+  if (skip) return errors;
   std::string list;
   int64_t bad = 0;
   for (const auto& e : errors)
     if (!e.empty() && ++bad <= 20) list += "\n  " + e;
   if (bad > 20) list += "\n  ... and " + std::to_string(bad - 20) + " more";
-  DESCENT_CHECK(bad == 0, "data: ", bad, " of ", paths.size(), " files cannot be read (nothing was trained):", list);
+  DESCENT_CHECK(bad == 0, "data: ", bad, " of ", paths.size(), " files cannot be read (nothing was trained; ",
+                "data.skip_bad_files = true leaves such files out):", list);
+  return errors;
 }
 
 /// An image file's header: not empty, and a PNG or JPEG signature.
@@ -356,34 +426,50 @@ void check_image_header(const std::string& path) {
                 ": not a PNG or JPEG (unknown signature)");
 }
 
+/// The indices of ds's files that pass the check (all of them, or an error, without
+/// data.skip_bad_files); the others' messages are added to `bad`.
+std::vector<int64_t> readable(const data::ClassFolderDataset& ds, const std::function<void(const std::string&)>& check,
+                              bool skip, std::vector<std::string>& bad) {
+  const std::vector<std::string> errors = check_files(ds.paths(), check, skip);
+  std::vector<int64_t> good;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    if (errors[i].empty())
+      good.push_back(int64_t(i));
+    else
+      bad.push_back(errors[i]);
+  }
+  DESCENT_CHECK(!good.empty(), ds.root(), ": none of its ", errors.size(), " files can be read");
+  return good;
+}
+
 /// The splits of a class-folder dataset: `open(root, training)` opens a folder with the training
 /// (augmenting) or the evaluation pipeline; val and test come from data.val_path / test_path when
-/// given (with the same classes), else from the split of data.path.
+/// given (with the same classes), else from the split of data.path. Every file is checked first:
+/// its header, or (data.skip_bad_files) a whole decode by `check_whole`, bad files left out.
 template <typename Open>
 void class_folder_splits(const Settings& st, DataBundle& b, Open open,
-                         const std::function<void(const std::string&)>& check_header) {
+                         const std::function<void(const std::string&)>& check_header,
+                         const std::function<void(const std::string&)>& check_whole) {
   const DataSettings& d = st.data;
+  const bool skip = d.skip_bad_files;
+  const auto& check = skip ? check_whole : check_header;
   auto train_all = open(d.path, true), eval_all = open(d.path, false);
   b.pre.class_names = train_all->classes();
-  Splits s = split_indices(train_all->size(), train_all->targets(), d, uint64_t(st.seed));
+  const std::vector<int64_t> good = readable(*train_all, check, skip, b.bad_files);
+  Splits s = split_indices(int64_t(good.size()), pick(train_all->targets(), good), d, uint64_t(st.seed));
+  for (auto* part : {&s.train, &s.val, &s.test})
+    for (int64_t& i : *part) i = good[size_t(i)];
   b.train = std::make_shared<data::Subset>(train_all, s.train);
   b.train_labels = pick(train_all->targets(), s.train);
   auto given_or_split = [&](const std::string& path, const char* key, const std::vector<int64_t>& idx) -> DatasetPtr {
     if (path.empty()) return std::make_shared<data::Subset>(eval_all, idx);
     auto other = open(path, false);
     check_same_classes(b.pre.class_names, other->classes(), key, path);
-    return other;
+    return std::make_shared<data::Subset>(other, readable(*other, check, skip, b.bad_files));
   };
   b.val = given_or_split(d.val_path, "data.val_path", s.val);
   b.test = given_or_split(d.test_path, "data.test_path", s.test);
-  std::vector<std::string> files = train_all->paths();
-  for (const auto& [path, ds] : {std::pair{d.val_path, b.val}, std::pair{d.test_path, b.test}})
-    if (!path.empty()) {
-      const auto& more = std::static_pointer_cast<const data::ClassFolderDataset>(ds)->paths();
-      files.insert(files.end(), more.begin(), more.end());
-    }
-  check_files(files, check_header);
-  b.input_shape = eval_all->get(0).data.sizes();
+  b.input_shape = eval_all->get(good.front()).data.sizes();
 }
 
 void build_image_folder(const Settings& st, DataBundle& b) {
@@ -405,7 +491,7 @@ void build_image_folder(const Settings& st, DataBundle& b) {
         return std::make_shared<data::ImageFolder>(
             root, data::ImageFolderOptions().channels(int(d.channels)).transform(training ? train_t : eval_t));
       },
-      check_image_header);
+      check_image_header, [&](const std::string& path) { pre.image(data::read_image(path, int(d.channels))); });
 }
 
 void build_audio_folder(const Settings& st, DataBundle& b) {
@@ -428,7 +514,10 @@ void build_audio_folder(const Settings& st, DataBundle& b) {
                                                          .random_crop(random_crop)
                                                          .transform(features));
   };
-  class_folder_splits(st, b, open, [](const std::string& path) { data::read_audio_info(path); });
+  const auto read = data::AudioReadOptions().mono(true).sample_rate(d.sample_rate);
+  class_folder_splits(
+      st, b, open, [](const std::string& path) { data::read_audio_info(path); },
+      [read](const std::string& path) { data::read_audio(path, read); });
 }
 
 /// A text CSV or a class folder of texts, as data.kind says.
@@ -445,12 +534,25 @@ void build_text(const Settings& st, DataBundle& b) {
                      .max_length(d.max_length)
                      .vocab_options(data::VocabOptions().min_freq(d.min_freq).max_size(d.max_tokens));
   auto tok = data::TokenizerOptions().lowercase(d.lowercase).keep_punctuation(d.keep_punctuation);
+  tok.normalization(d.normalization == "nfkc"  ? data::UnicodeNormalization::kNFKC
+                    : d.normalization == "nfc" ? data::UnicodeNormalization::kNFC
+                                               : data::UnicodeNormalization::kNone);
   if (d.tokenizer == "char") tok.mode(data::TokenizerMode::kCharacter);
   if (d.tokenizer == "char_ngram")
     tok.mode(data::TokenizerMode::kCharNgram).ngram_range(int(d.ngram_range[0]), int(d.ngram_range[1]));
   options.tokenizer(tok);
+  options.skip_bad_files(d.skip_bad_files);
+  const bool bag = d.representation != "tokens";
+  if (d.representation == "tfidf") {
+    options.representation(data::TextRepresentation::kTfidf);
+    options.tfidf_options(data::TfidfOptions().sublinear_tf(d.sublinear_tf));
+  } else if (d.representation == "counts") {
+    options.representation(data::TextRepresentation::kBagOfWords);
+  }
   auto open = [&](const std::string& p) {
-    return open_text(d, p, options);
+    auto ds = open_text(d, p, options);
+    b.bad_files.insert(b.bad_files.end(), ds->bad_files().begin(), ds->bad_files().end());
+    return ds;
   };
   auto all = open(d.path);
   Splits s = split_indices(all->size(), all->labels(), d, uint64_t(st.seed));
@@ -460,20 +562,28 @@ void build_text(const Settings& st, DataBundle& b) {
   b.pre.vocab = ds->vocab()->tokens();
   b.pre.tokenizer_json = ds->tokenizer().to_json();
   b.pre.max_length = d.max_length;
+  b.pre.representation = d.representation;
+  if (d.representation == "tfidf") b.pre.tfidf_json = ds->tfidf()->to_json();
   b.vocab_size = ds->vocab()->size();
   b.train = std::make_shared<data::Subset>(ds, s.train);
   b.train_labels = pick(all->labels(), s.train);
   auto open_with_vocab = [&](const std::string& p, const char* what) -> DatasetPtr {
     auto o = data::TextClassificationOptions(options).vocab(ds->vocab());
     auto other = open_text(d, p, o);
+    if (ds->tfidf()) other = other->with_vocab(ds->vocab(), ds->tfidf());  // the training split's weights
+    b.bad_files.insert(b.bad_files.end(), other->bad_files().begin(), other->bad_files().end());
     check_same_classes(b.pre.class_names, other->classes(), what, p);
     return other;
   };
   b.val = d.val_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(ds, s.val)) : open_with_vocab(d.val_path, "data.val_path");
   b.test = d.test_path.empty() ? DatasetPtr(std::make_shared<data::Subset>(ds, s.test)) : open_with_vocab(d.test_path, "data.test_path");
-  b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
-  b.input_shape = {d.max_length};
-  b.input_dtype = kInt64;
+  if (bag) {  // float [vocab] vectors: the default stacking collate
+    b.input_shape = {b.vocab_size};
+  } else {
+    b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+    b.input_shape = {d.max_length};
+    b.input_dtype = kInt64;
+  }
 }
 
 void build_tabular(const Settings& st, DataBundle& b) {
@@ -619,7 +729,11 @@ data::DatasetPtr text_file(const Preprocessor& pre, const DataSettings& d, const
                .max_length(pre.max_length)
                .tokenizer(data::Tokenizer::from_json(pre.tokenizer_json, "preprocess.json").options())
                .vocab(std::make_shared<const data::Vocab>(data::Vocab::from_tokens(pre.vocab)));
+  if (pre.representation == "counts") o.representation(data::TextRepresentation::kBagOfWords);
+  if (pre.representation == "tfidf") o.representation(data::TextRepresentation::kTfidf);
   auto ds = open_text(d, path, o);
+  if (pre.representation == "tfidf")  // the training split's weights, not ones fitted on this file
+    ds = ds->with_vocab(ds->vocab(), std::make_shared<const data::Tfidf>(data::Tfidf::from_json(pre.tfidf_json, "preprocess.json")));
   check_same_classes(pre.class_names, ds->classes(), what, path);
   return ds;
 }
@@ -656,10 +770,14 @@ DataBundle bundle_from_preprocessor(const Settings& st, const Preprocessor& pre)
   if (pre.modality == "image") b.input_shape = {pre.channels, pre.height, pre.width};
   else if (pre.modality == "audio") b.input_shape = pre.audio(zeros({1, pre.num_samples})).sizes();
   else if (pre.modality == "text") {
-    b.input_shape = {pre.max_length};
-    b.input_dtype = kInt64;
     b.vocab_size = int64_t(pre.vocab.size());
-    b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+    if (pre.representation == "tokens") {
+      b.input_shape = {pre.max_length};
+      b.input_dtype = kInt64;
+      b.collate = data::pad_collate_fn(double(data::Vocab::kPadIndex));
+    } else {
+      b.input_shape = {b.vocab_size};
+    }
   } else {
     int64_t d = 0;
     for (const auto& c : pre.columns) d += c.categorical ? int64_t(c.categories.size()) : 1;

@@ -27,6 +27,8 @@ struct Preprocessor {
   std::string tokenizer_json;
   std::vector<std::string> vocab;
   int64_t max_length = 64;
+  std::string representation = "tokens";  ///< tokens | tfidf | counts (data.representation)
+  std::string tfidf_json;                 ///< the TF-IDF weights fitted on the training split (tfidf)
   // tabular: the source columns in feature order, how each became features, and the scaling
   struct Column {
     std::string name;
@@ -49,7 +51,7 @@ struct Preprocessor {
   Tensor image(const Tensor& img) const;
   /// One model input from a waveform float [C, N] at sample_rate.
   Tensor audio(const Tensor& waveform) const;
-  /// One model input (int64 [L], L >= 1) from a text.
+  /// One model input from a text: int64 [L] token ids (L >= 1), or float [vocab] TF-IDF weights or counts.
   Tensor text(const std::string& text, const std::string& source = "<text>") const;
   /// One model input (float [D]) from a row of named string fields.
   Tensor tabular(const std::vector<std::string>& header, const std::vector<std::string>& row, const std::string& where) const;
@@ -59,7 +61,9 @@ struct Preprocessor {
   std::vector<Tensor> read_inputs(const std::vector<std::string>& args, std::vector<std::string>& names) const;
 
   std::string to_json() const;
+  /// Reads what to_json wrote and checks every value's range (errors name `source` and the key).
   static Preprocessor from_json(const std::string& text, const std::string& source);
+  void validate(const std::string& source) const;
 };
 
 /// Datasets for training, validation and test, and what the model must accept and produce.
@@ -75,6 +79,8 @@ struct DataBundle {
   int64_t vocab_size = 0;   ///< text only
   Preprocessor pre;
   std::string summary;  ///< one line per split for the log
+  /// Files left out by data.skip_bad_files ("path: what is wrong"); the run lists them in bad_files.txt.
+  std::vector<std::string> bad_files;
 };
 
 /// Builds the datasets a config describes (reads the data; errors name the files).

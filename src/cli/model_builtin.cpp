@@ -2,6 +2,8 @@
 // mapped onto include/descent/models/. Input sizes and the output size come from the data.
 #include "descent/models/models.h"
 #include "descent/nn/modules/activation.h"
+#include "descent/nn/modules/sequential.h"
+#include "descent/nn/modules/linear.h"
 #include "model_setup.h"
 
 namespace descent::cli {
@@ -17,11 +19,12 @@ void need_image(const DataBundle& b, const std::string& name) {
 }
 void need_text(const DataBundle& b, const std::string& name) {
   DESCENT_CONFIG_CHECK(b.input_dtype == kInt64 && b.vocab_size > 0, "model.builtin: '", name,
-                       "' needs token indices (data.kind text_csv or text_folder)");
+                       "' needs token indices (data.kind text_csv or text_folder, data.representation = \"tokens\")");
 }
 
 ModelPtr mlp(Section& s, const DataBundle& b) {
-  DESCENT_CONFIG_CHECK(b.input_dtype != kInt64, "model.builtin: 'mlp' needs numeric inputs; for text use text_embedding_bag or text_gru");
+  DESCENT_CONFIG_CHECK(b.input_dtype != kInt64, "model.builtin: 'mlp' needs numeric inputs; for text use text_embedding_bag or text_gru, ",
+                       "or data.representation = \"tfidf\"");
   int64_t in = 1;
   for (int64_t d : b.input_shape) in *= d;
   auto o = models::MLPOptions(in, b.num_outputs)
@@ -30,6 +33,16 @@ ModelPtr mlp(Section& s, const DataBundle& b) {
                .dropout(s.number("dropout", 0.0, 0.0, 1.0))
                .batch_norm(s.boolean("batch_norm", false));
   return models::MLP(o).ptr();
+}
+
+// A linear model on the flattened input: logistic (softmax) regression for classes, linear
+// regression for a number. The classic baseline on TF-IDF text vectors and tables.
+ModelPtr linear(Section&, const DataBundle& b) {
+  DESCENT_CONFIG_CHECK(b.input_dtype != kInt64, "model.builtin: 'linear' needs numeric inputs; for text set ",
+                       "data.representation = \"tfidf\" (or \"counts\"), or use text_embedding_bag");
+  int64_t in = 1;
+  for (int64_t d : b.input_shape) in *= d;
+  return nn::Sequential(nn::Flatten(), nn::Linear(in, b.num_outputs)).ptr();
 }
 
 ModelPtr cnn(Section& s, const DataBundle& b) {
@@ -87,6 +100,9 @@ const Catalog<BuiltinEntry>& builtin_models() {
           {"mlp", "fully connected layers on the flattened input: hidden = [256, 256], activation = \"relu\", "
                   "dropout = 0.0, batch_norm = false",
            mlp},
+          {"linear", "one linear layer on the flattened input (logistic or linear regression; for text with "
+                     "data.representation = \"tfidf\")",
+           linear},
           {"cnn", "convolution blocks then a hidden linear layer, for images: channels = [32, 64], batch_norm = true, "
                   "double_conv = false, hidden = 128, dropout = 0.25",
            cnn},

@@ -17,6 +17,7 @@
 #include "descent/data/formats/text.h"
 #include "descent/report/training_report.h"
 #include "descent/descent.h"
+#include "descent/io/file.h"
 #include "descent/train/train.h"
 #include "model_setup.h"
 #include "run_dir.h"
@@ -193,6 +194,41 @@ std::shared_ptr<train::EarlyStopping> add_callbacks(train::Trainer& trainer, con
   return early;
 }
 
+/// The weak view of an unlabelled sample for the consistency term, by modality: images move by up
+/// to 2 pixels (and flip with data.hflip); spectrograms shift in time; tables get a little noise.
+data::TensorTransform weak_view(const Experiment& e) {
+  const std::string& m = e.data.pre.modality;
+  std::vector<data::TensorTransform> ts;
+  if (m == "image") {
+    ts.push_back(train::random_shift_noise(2, 0.0));
+    if (e.st.data.hflip) ts.push_back(data::RandomHorizontalFlip(0.5));
+  } else if (m == "audio") {
+    ts.push_back(data::TimeShift(std::max<int64_t>(1, e.data.input_shape.back() / 10)));
+  } else {
+    ts.push_back(data::GaussianNoise(0.05));
+  }
+  return data::Compose(ts);
+}
+
+/// The strong view (FixMatch): the weak one, then for images brightness and contrast jitter and
+/// Cutout, for spectrograms SpecAugment's frequency and time masks, for tables more noise.
+data::TensorTransform strong_view(const Experiment& e) {
+  const std::string& m = e.data.pre.modality;
+  std::vector<data::TensorTransform> ts = {weak_view(e)};
+  if (m == "image") {
+    ts.push_back(train::random_shift_noise(2, 0.0));
+    ts.push_back(data::ColorJitter(0.5, 0.5, /*clamp=*/false));
+    ts.push_back(data::RandomErasing(1.0, 0.02, 0.25));
+  } else if (m == "audio") {
+    const int64_t frames = e.data.input_shape.back(), mels = e.data.input_shape[e.data.input_shape.size() - 2];
+    ts.push_back(data::FrequencyMasking(std::max<int64_t>(1, mels / 5), 2));
+    ts.push_back(data::TimeMasking(std::max<int64_t>(1, frames / 8), 2));
+  } else {
+    ts.push_back(data::GaussianNoise(0.2));
+  }
+  return data::Compose(ts);
+}
+
 /// Pseudo-labelling rounds (task = "semi_supervised"): the labelled part of the training split
 /// (data.labelled_fraction, stratified) trains round 0; each later round adds the unlabelled
 /// samples predicted with at least semi_supervised.threshold. Writes semi_supervised.json and
@@ -206,9 +242,11 @@ train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quie
                     .rounds(e.st.semi.rounds)
                     .epochs(e.st.epochs)
                     .consistency_weight(e.st.semi.consistency_weight)
+                    .consistency(e.st.semi.consistency == "fixmatch" ? train::Consistency::kFixMatch : train::Consistency::kMSE)
                     .batch_size(e.st.batch_size)
                     .predict_batch_size(e.st.eval_batch_size)
                     .seed(uint64_t(e.st.seed));
+  if (e.st.semi.consistency == "fixmatch") pseudo.augment(weak_view(e)).strong_augment(strong_view(e));
   auto options = trainer_options(e);
   const int64_t steps = (parts.labelled->size() + e.st.batch_size - 1) / e.st.batch_size;
   // Round 0 trains on the labelled part alone: its test accuracy, on the same test split as the
@@ -249,7 +287,7 @@ train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quie
   return r.rounds.back().history;
 }
 
-int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) {
+int fit_and_report(Experiment& e, const fs::path& run, bool resume, bool quiet) {
   const double t0 = now_seconds();
   data::DataLoader val_loader = make_loader(e.data, e.data.val, e.st.eval_batch_size, false, 0);
   auto options = trainer_options(e);
@@ -309,6 +347,7 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
                         {"threads", get_num_threads()}};
   summary["versions"] = versions();
   if (!extra.empty()) summary["semi_supervised"] = extra;
+  if (e.st.data.skip_bad_files) summary["bad_files_skipped"] = e.data.bad_files.size();
   io::atomic_write((run / "summary.json").string(), summary.dump(2) + "\n");
 
   report::TrainingReportInputs in;
@@ -352,6 +391,32 @@ int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) 
   return 0;
 }
 
+/// data.skip_bad_files: the files left out, one per line in bad_files.txt, and a warning.
+void write_bad_files(const Experiment& e, const fs::path& run) {
+  if (e.data.bad_files.empty()) return;
+  std::string list;
+  for (const auto& b : e.data.bad_files) list += b + "\n";
+  io::atomic_write((run / "bad_files.txt").string(), list);
+  std::fprintf(stderr, "descent: warning: %zu files cannot be read and were left out (data.skip_bad_files); see %s\n",
+               e.data.bad_files.size(), (run / "bad_files.txt").c_str());
+}
+
+/// fit_and_report, and when a file of the run could not be written (full disk, read-only folder),
+/// the error says what is left and how to continue.
+int fit_and_finish(Experiment& e, const fs::path& run, bool resume, bool quiet) {
+  try {
+    return fit_and_report(e, run, resume, quiet);
+  } catch (const io::WriteError& ex) {
+    std::error_code ec;
+    const bool ckpt = fs::is_regular_file(run / "last.ckpt", ec);
+    throw io::WriteError(detail::str_cat(ex.message(), "; ",
+                                         ckpt ? "the last checkpoint written (last.ckpt) is intact" : "no checkpoint was written yet",
+                                         ". Once there is space (or the folder is writable) again, `descent resume ",
+                                         run.string(), "` ", ckpt ? "continues the run from it" : "trains it again"),
+                         __FILE__, __LINE__);
+  }
+}
+
 }  // namespace
 
 int train_command(const TrainArgs& args) {
@@ -377,6 +442,7 @@ int train_command(const TrainArgs& args) {
     os << *e.model << "\n";
     io::atomic_write((run / "model.txt").string(), os.str());
   }
+  write_bad_files(e, run);
   if (!args.quiet)
     std::fprintf(stderr, "descent train: %s (%s), %s; run directory %s\n", e.st.name.c_str(), to_string(e.st.task).c_str(),
                  e.data.summary.c_str(), run.c_str());
@@ -390,7 +456,8 @@ int resume_command(const std::string& run_dir, const std::vector<std::string>& s
   // A run that failed before its first checkpoint has its config but no last.ckpt and no results:
   // it restarts. A finished run without last.ckpt (semi_supervised rounds) has nothing to resume.
   const bool has_ckpt = fs::is_regular_file(run / "last.ckpt", ec);
-  const bool finished = fs::exists(run / "best.safetensors", ec) || fs::exists(run / "summary.json", ec);
+  // (best.safetensors alone does not make a run finished: it is written before last.ckpt.)
+  const bool finished = fs::exists(run / "summary.json", ec);
   DESCENT_CONFIG_CHECK(has_ckpt || !finished, run_dir, ": no last.ckpt to resume from");
   const bool restart = !has_ckpt;
   for (const auto& s : sets)
@@ -399,6 +466,7 @@ int resume_command(const std::string& run_dir, const std::vector<std::string>& s
   toml::table config = load_with_overrides((run / "config.toml").string(), sets);
   Experiment e = prepare(std::move(config), (run / "config.toml").string());
   io::atomic_write((run / "config.toml").string(), to_toml(e.config));
+  write_bad_files(e, run);
   if (restart) {
     std::fprintf(stderr, "descent resume: %s has no checkpoint yet (the run stopped in its first epoch); training from the start\n",
                  run_dir.c_str());
@@ -478,11 +546,15 @@ int predict_command(const std::string& run_dir, const std::vector<std::string>& 
     // A text with no token of the vocabulary (empty, or all unknown) carries no evidence: the
     // prediction is the model's prior, and the output says so.
     std::string warning;
-    if (xs[i].dtype() == kInt64 && e.data.vocab_size > 0) {
-      const Tensor ids = xs[i].reshape({-1}).contiguous();
-      const int64_t* t = ids.data_ptr<int64_t>();
+    if (e.data.pre.modality == "text") {
       bool known = false;
-      for (int64_t k = 0; k < ids.numel() && !known; ++k) known = t[k] != data::Vocab::kPadIndex && t[k] != data::Vocab::kUnkIndex;
+      if (xs[i].dtype() == kInt64) {
+        const Tensor ids = xs[i].reshape({-1}).contiguous();
+        const int64_t* t = ids.data_ptr<int64_t>();
+        for (int64_t k = 0; k < ids.numel() && !known; ++k) known = t[k] != data::Vocab::kPadIndex && t[k] != data::Vocab::kUnkIndex;
+      } else {  // TF-IDF weights or counts: <pad> and <unk> count nothing
+        known = xs[i].abs().sum().item<double>() > 0;
+      }
       if (!known) warning = "no known token: the input has no word of the training vocabulary, so this is a guess";
     }
     if (!warning.empty()) {

@@ -52,7 +52,7 @@ class CliTest : public ScratchSuite<CliTest> {
     static const std::map<std::string, std::string> where = {
         {"image_folder", "images"},     {"audio_folder", "audio"},         {"text_csv_bag", "text.csv"},
         {"text_csv_gru", "text.csv"},   {"tabular_regression", "regression.csv"}, {"binary", "classification.csv"},
-        {"text_folder", "text_folder"}};
+        {"text_folder", "text_folder"}, {"text_lang_char", "languages.csv"}, {"text_lang_tfidf", "languages.csv"}};
     auto it = where.find(name);
     return it == where.end() ? "" : " --set data.path=" + q(root_ / "samples" / it->second);
   }
@@ -62,6 +62,7 @@ class CliTest : public ScratchSuite<CliTest> {
 std::string predict_input(const std::string& name, const fs::path& root) {
   if (name == "image_folder") return q(root / "samples" / "images" / "circle" / "000.png");
   if (name == "audio_folder") return q(root / "samples" / "audio" / "high" / "000.wav");
+  if (name.rfind("text_lang", 0) == 0) return "'Der schönheit und lichen'";
   if (name.rfind("text", 0) == 0) return "'a wonderful and great film, I loved it'";
   if (name == "tabular_regression" || name == "binary") return q(root / "rows.csv");
   return "";
@@ -135,7 +136,8 @@ TEST_P(ConfigKinds, TrainEvalPredictInfoResume) {
 
 INSTANTIATE_TEST_SUITE_P(Configs, ConfigKinds,
                          ::testing::Values("fashion_mlp", "fashion_cnn", "image_folder", "audio_folder", "text_csv_bag",
-                                           "text_csv_gru", "text_folder", "tabular_regression", "binary"));
+                                           "text_csv_gru", "text_folder", "text_lang_char", "text_lang_tfidf",
+                                           "tabular_regression", "binary"));
 
 /// A config file in the scratch folder.
 fs::path write_config(const fs::path& dir, const std::string& text) {
@@ -535,6 +537,48 @@ TEST_F(CliTest, BrokenFilesAreFoundBeforeTraining) {
   EXPECT_NE(r.err.find("broken.png: not a PNG or JPEG"), std::string::npos) << r.err;
 }
 
+// A file whose header is fine but whose body is cut off fails in the middle of training, naming the
+// file; data.skip_bad_files = true decodes every file first and leaves the bad ones out, listing them.
+TEST_F(CliTest, SkipBadFilesLeavesUnreadableSamplesOut) {
+  const fs::path images = scratch_ / "images";
+  fs::copy(root_ / "samples" / "images", images, fs::copy_options::recursive);
+  const fs::path cls = fs::directory_iterator(images)->path();
+  const fs::path victim = *fs::directory_iterator(cls);
+  const std::string png = slurp(victim);
+  std::ofstream(cls / "truncated.png", std::ios::binary) << png.substr(0, 60);  // signature and IHDR only
+  const std::string common = config("image_folder") + " --set data.path=" + q(images) + " --set epochs=1 --quiet";
+  Result r = run("train " + common + " --out " + q(scratch_ / "strict"), scratch_);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("truncated.png"), std::string::npos) << r.err;
+
+  std::ofstream(cls / "empty.png") << "";
+  std::ofstream(cls / "text.png") << "not an image at all";
+  const fs::path run_dir = scratch_ / "skip";
+  r = run("train " + common + " --set data.skip_bad_files=true --out " + q(run_dir), scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("3 files cannot be read and were left out"), std::string::npos) << r.err;
+  const std::string listed = slurp(run_dir / "bad_files.txt");
+  for (const char* f : {"truncated.png", "empty.png", "text.png"}) EXPECT_NE(listed.find(f), std::string::npos) << listed;
+  EXPECT_EQ(std::count(listed.begin(), listed.end(), '\n'), 3) << listed;
+  std::ifstream sf(run_dir / "summary.json");
+  EXPECT_EQ(json::parse(sf)["bad_files_skipped"].get<int>(), 3);
+
+  // Texts: a file that is not UTF-8 is left out too.
+  const fs::path texts = scratch_ / "texts";
+  fs::copy(root_ / "samples" / "text_folder", texts, fs::copy_options::recursive);
+  std::ofstream(fs::directory_iterator(texts)->path() / "latin1.txt", std::ios::binary) << "caf\xe9 cr\xe8me";
+  r = run("train " + config("text_folder") + " --set data.path=" + q(texts) +
+              " --set epochs=1 --set data.skip_bad_files=true --quiet --out " + q(scratch_ / "text_run"), scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(slurp(scratch_ / "text_run" / "bad_files.txt").find("latin1.txt"), std::string::npos);
+
+  // A kind that reads no files one by one has no such key.
+  r = run("train " + config("tabular_regression") + data_set("tabular_regression") + " --set data.skip_bad_files=true --quiet",
+          scratch_);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("skip_bad_files"), std::string::npos) << r.err;
+}
+
 // eval --data on texts tokenizes with the run's saved tokenizer and vocabulary.
 TEST_F(CliTest, TextEvalDataUsesTheSavedVocabulary) {
   const fs::path run_dir = scratch_ / "run";
@@ -547,6 +591,38 @@ TEST_F(CliTest, TextEvalDataUsesTheSavedVocabulary) {
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = descent::data::read_csv(csv.string()).rows.size();
   EXPECT_EQ(json::parse(r.out)["samples"].get<size_t>(), rows);
+}
+
+// data.representation = "tfidf": the run saves the training split's idf weights; eval --data and
+// predict encode new texts with them (and the whole file evaluates as the test split did when it
+// is the same data); a text with no known n-gram is a warning, as with token ids.
+TEST_F(CliTest, TfidfRepresentationWithALinearModel) {
+  const fs::path run_dir = scratch_ / "run";
+  const fs::path csv = root_ / "samples" / "languages.csv";
+  Result r = run("train " + config("text_lang_tfidf") + " --set data.path=" + q(csv) + " --set epochs=2 --quiet --out " +
+                     q(run_dir),
+                 scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json pre = json::parse(slurp(run_dir / "preprocess.json"));
+  EXPECT_EQ(pre["representation"], "tfidf");
+  EXPECT_EQ(pre["tfidf"]["idf"].size(), pre["vocab"].size());
+  EXPECT_EQ(json::parse(slurp(run_dir / "summary.json"))["parameters"].get<int64_t>(),
+            int64_t(pre["vocab"].size() + 1) * 8);  // one linear layer: (vocab + bias) x 8 languages
+  r = run("eval " + q(run_dir) + " --data " + q(csv) + " --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(json::parse(r.out)["accuracy"].get<double>(), 0.5);
+  r = run("predict " + q(run_dir) + " 'Der schönheit und lichen' '' --json", scratch_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json p = json::parse(r.out);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_FALSE(p[0].contains("warning"));
+  EXPECT_TRUE(p[1].contains("warning"));
+  // A model that needs token ids says what to change.
+  r = run("train " + config("text_lang_tfidf") + " --set data.path=" + q(csv) +
+              " --set model.builtin=text_embedding_bag --quiet --out " + q(scratch_ / "bad"),
+          scratch_);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("token indices"), std::string::npos) << r.err;
 }
 
 }  // namespace

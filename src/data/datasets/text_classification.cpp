@@ -17,6 +17,7 @@ struct TextClassification::Data {
   std::vector<std::vector<std::string>> tokens;
   std::vector<int64_t> labels;
   int64_t skipped = 0;
+  std::vector<std::string> bad_files;
   // Indices of tokens, per vocabulary; kept by the dataset rather than here.
 };
 
@@ -106,7 +107,7 @@ std::shared_ptr<TextClassification> TextClassification::from_csv(const std::stri
   DESCENT_CHECK(options.csv_.header_, "TextClassification::from_csv: ", path,
                 ": the CSV needs a header to find the columns '", options.text_column_, "' and '",
                 options.label_column_, "'");
-  auto data = std::make_shared<Data>(Data{Tokenizer(options.tokenizer_), {}, {}, {}, {}, {}, 0});
+  auto data = std::make_shared<Data>(Data{Tokenizer(options.tokenizer_), {}, {}, {}, {}, {}, 0, {}});
   CsvReader csv(path, options.csv_);
   const int64_t text_col = csv.column_index(options.text_column_);
   const int64_t label_col = csv.column_index(options.label_column_);
@@ -132,13 +133,22 @@ std::shared_ptr<TextClassification> TextClassification::from_folder(const std::s
                                                                     TextClassificationOptions options) {
   // The same layout rules as ImageFolder and AudioFolder.
   const ClassFolderIndex index = scan_class_folders(root, options.extensions_, "TextClassification::from_folder");
-  auto data = std::make_shared<Data>(Data{Tokenizer(options.tokenizer_), {}, {}, {}, {}, {}, 0});
+  auto data = std::make_shared<Data>(Data{Tokenizer(options.tokenizer_), {}, {}, {}, {}, {}, 0, {}});
   data->classes = index.classes;
   data->skipped = int64_t(index.skipped.size());
   for (size_t i = 0; i < index.paths.size(); ++i) {
     const std::string& f = index.paths[i];
-    std::string text = read_text_file(f, options.max_file_bytes_);
-    data->tokens.push_back(data->tokenizer.tokenize(text, f));
+    std::string text;
+    std::vector<std::string> tokens;
+    try {
+      text = read_text_file(f, options.max_file_bytes_);
+      tokens = data->tokenizer.tokenize(text, f);
+    } catch (const Error& e) {
+      if (!options.skip_bad_files_) throw;
+      data->bad_files.push_back(e.message());
+      continue;
+    }
+    data->tokens.push_back(std::move(tokens));
     data->texts.push_back(std::move(text));
     data->sources.push_back(f);
     data->labels.push_back(index.labels[i]);
@@ -188,6 +198,7 @@ const std::vector<std::vector<std::string>>& TextClassification::tokens() const 
 const std::vector<int64_t>& TextClassification::labels() const { return data_->labels; }
 const std::vector<std::string>& TextClassification::sources() const { return data_->sources; }
 int64_t TextClassification::skipped_files() const { return data_->skipped; }
+const std::vector<std::string>& TextClassification::bad_files() const { return data_->bad_files; }
 const Tokenizer& TextClassification::tokenizer() const { return data_->tokenizer; }
 
 PaddedSequences TextClassification::encode_all() const { return pad_sequences(ids_, options_.max_length_); }

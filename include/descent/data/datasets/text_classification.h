@@ -50,6 +50,9 @@ struct TextClassificationOptions {
   TextClassificationOptions& extensions(std::vector<std::string> v) { extensions_ = std::move(v); return *this; }
   /// Largest text file read from a folder (1 MiB); larger files are an Error.
   TextClassificationOptions& max_file_bytes(size_t v) { max_file_bytes_ = v; return *this; }
+  /// from_folder: a file that cannot be read (too large, invalid UTF-8, unreadable) is left out
+  /// and listed in bad_files() instead of being an Error (false).
+  TextClassificationOptions& skip_bad_files(bool v) { skip_bad_files_ = v; return *this; }
 
   std::string text_column_ = "text";
   std::string label_column_ = "label";
@@ -62,6 +65,7 @@ struct TextClassificationOptions {
   CsvOptions csv_;
   std::vector<std::string> extensions_ = {".txt"};
   size_t max_file_bytes_ = size_t(1) << 20;
+  bool skip_bad_files_ = false;
 };
 
 /// Labelled texts: examples (data as TextRepresentation says, int64 0-d label).
@@ -95,6 +99,8 @@ class TextClassification : public Dataset {
   const std::vector<std::string>& sources() const;
   /// Files skipped in class folders (other extensions, hidden files).
   int64_t skipped_files() const;
+  /// Files left out because they could not be read (skip_bad_files): "path: what is wrong".
+  const std::vector<std::string>& bad_files() const;
   const std::shared_ptr<const Vocab>& vocab() const { return vocab_; }
   /// The TF-IDF weights (kTfidf only; null otherwise).
   const std::shared_ptr<const Tfidf>& tfidf() const { return tfidf_; }
