@@ -1,5 +1,5 @@
 // libFuzzer target for UTF-8 validation/decoding and the Tokenizer (word, character and character
-// n-gram modes). Invalid UTF-8 must throw descent::Error; valid input must tokenize into valid
+// n-gram modes, with and without Unicode normalisation). Invalid UTF-8 must throw descent::Error; valid input must tokenize into valid
 // UTF-8 tokens, and the validator, decoder and encoder must agree. Run with scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace descent::data;
   static const Tokenizer word, word_cased(TokenizerOptions().lowercase(false).keep_punctuation(false)),
       chars(TokenizerOptions().mode(TokenizerMode::kCharacter)),
-      ngrams(TokenizerOptions().mode(TokenizerMode::kCharNgram).ngram_range(1, 4));
+      ngrams(TokenizerOptions().mode(TokenizerMode::kCharNgram).ngram_range(1, 4)),
+      nfc_words(TokenizerOptions().normalization(UnicodeNormalization::kNFC)),
+      nfkc_ngrams(TokenizerOptions().mode(TokenizerMode::kCharNgram).normalization(UnicodeNormalization::kNFKC));
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const bool valid = !find_invalid_utf8(text);
   try {
@@ -25,7 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const descent::Error&) {
     if (valid) __builtin_trap();  // rejected what the validator accepted
   }
-  for (const Tokenizer* t : {&word, &word_cased, &chars, &ngrams}) {
+  // Normalisation (utf8proc) keeps valid UTF-8 valid, and NFC / NFKC are idempotent.
+  for (auto form : {UnicodeNormalization::kNFC, UnicodeNormalization::kNFKC}) {
+    try {
+      const std::string n = normalize_unicode(text, form, "fuzz");
+      if (!valid || find_invalid_utf8(n) || normalize_unicode(n, form) != n) __builtin_trap();
+    } catch (const descent::Error&) {
+      if (valid) __builtin_trap();
+    }
+  }
+  for (const Tokenizer* t : {&word, &word_cased, &chars, &ngrams, &nfc_words, &nfkc_ngrams}) {
     try {
       for (const std::string& tok : t->tokenize(text, "fuzz")) {
         if (tok.empty() || find_invalid_utf8(tok)) __builtin_trap();
