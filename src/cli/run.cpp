@@ -243,6 +243,7 @@ train::History fit_semi_supervised(Experiment& e, const fs::path& run, bool quie
                     .epochs(e.st.epochs)
                     .consistency_weight(e.st.semi.consistency_weight)
                     .consistency(e.st.semi.consistency == "fixmatch" ? train::Consistency::kFixMatch : train::Consistency::kMSE)
+                    .consistency_from_round(1)  // round 0 is the labelled-only baseline the report compares with
                     .batch_size(e.st.batch_size)
                     .predict_batch_size(e.st.eval_batch_size)
                     .seed(uint64_t(e.st.seed));

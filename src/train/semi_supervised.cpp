@@ -324,7 +324,7 @@ SemiSupervisedResult fit_pseudo_label(nn::Module& model, const OptimizerFactory&
                                                  .seed(data::mix_seed(pl.seed_, uint64_t(round))));
     LossFn base = loss_fn ? loss_fn : trainer.default_loss();
     LossFn combined = base;
-    if (stream) {
+    if (stream && round >= pl.consistency_from_round_) {
       // The consistency term rides along with the supervised loss of each training step; in
       // evaluation (no grad, eval mode) the loss is the plain one.
       combined = [&, base](const Tensor& out, const Tensor& target) -> Tensor {

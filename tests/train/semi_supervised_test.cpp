@@ -248,13 +248,17 @@ TEST(SemiSupervised, ConsistencyTermAddsToTrainingLossOnly) {
   auto ds = two_moons(200, 0.1, 6);
   auto parts = split_labelled(ds, 0.1, 0);
   data::DataLoader val(ds, data::DataLoaderOptions().batch_size(200));
-  auto run = [&](double lambda) {
+  auto run = [&](double lambda, int64_t from_round = 0) {
     manual_seed(0);
     nn::Sequential model = mlp();
     return fit_pseudo_label(model, adam(), opts(), parts.labelled, parts.unlabelled,
-                            PseudoLabelOptions().rounds(0).epochs(1).consistency_weight(lambda).noise_std(0.5), &val);
+                            PseudoLabelOptions().rounds(0).epochs(1).consistency_weight(lambda).noise_std(0.5).consistency_from_round(from_round),
+                            &val);
   };
-  auto plain = run(0), with = run(100);
+  auto plain = run(0), with = run(100), later = run(100, 1);
+  // consistency_from_round(1): round 0 is plain supervised training, bit for bit.
+  EXPECT_EQ(later.rounds[0].history.epochs[0].train_loss, plain.rounds[0].history.epochs[0].train_loss);
+  EXPECT_EQ(later.rounds[0].history.epochs[0].val_loss, plain.rounds[0].history.epochs[0].val_loss);
   // Same weights before the first step, so the first epoch's validation losses agree only if the
   // training steps agree; the training loss of the consistency run includes lambda * MSE > 0.
   EXPECT_GT(with.rounds[0].history.epochs[0].train_loss, plain.rounds[0].history.epochs[0].train_loss);

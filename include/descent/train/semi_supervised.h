@@ -102,6 +102,9 @@ struct PseudoLabelOptions {
   /// share of it (in [0, 1); default 0: each once). Keeps the true labels from being drowned by
   /// thousands of pseudo-labels whose errors are systematic.
   DESCENT_ARG_CHECKED(PseudoLabelOptions, double, labelled_share, v >= 0 && v < 1, "in [0, 1)") = 0;
+  /// The first round with the consistency term (>= 0; default 0: every round). 1 keeps round 0
+  /// purely supervised, a baseline for the rounds that use the unlabelled data.
+  DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, consistency_from_round, v >= 0, ">= 0") = 0;
   /// Consistency weight ramps up linearly from 0 over this many epochs of each round (>= 0;
   /// default 0: full weight at once).
   DESCENT_ARG_CHECKED(PseudoLabelOptions, int64_t, consistency_rampup, v >= 0, ">= 0") = 0;
