@@ -119,6 +119,12 @@ TEST(FuzzFindings, AudioRf64WithALyingChunkIsRefused) {
   rf64 += std::string(28, '\0') + std::string("LIST\x00\x00\x00\x40", 8) + "xx";
   m = error_of([&] { data::decode_audio(rf64.data(), rf64.size(), data::AudioReadOptions(), "a.wav"); });
   EXPECT_NE(m.find("WAV chunk 'LIST' at byte 48 declares 1073741824 bytes"), std::string::npos) << m;
+  // wav_fuzz again, against the first version of that check: a second ds64 chunk, 0 bytes long,
+  // was read as if it held the data size (a heap overflow under ASan). Only the first is read.
+  std::string two_ds64("RF64\xff\xff\xff\xffWAVEds64\x1c\x00\x00\x00", 20);
+  two_ds64 += std::string(28, '\0') + std::string("ds64\x00\x00\x00\x00", 8);
+  m = error_of([&] { data::decode_audio(two_ds64.data(), two_ds64.size(), data::AudioReadOptions(), "c.wav"); });
+  EXPECT_NE(m.find("c.wav: WAV file ends at byte 56 before its fmt chunk"), std::string::npos) << m;
   const std::string rifx = std::string("RIFX\x00\x00\x00\x20WAVELIST\x40\x00\x00\x00", 20) + "xx";
   m = error_of([&] { data::decode_audio(rifx.data(), rifx.size(), data::AudioReadOptions(), "b.wav"); });
   EXPECT_NE(m.find("WAV chunk 'LIST' at byte 12 declares 1073741824 bytes"), std::string::npos) << m;

@@ -142,10 +142,11 @@ WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::strin
     uint64_t len = u32(p + at + 4);
     const std::string id(reinterpret_cast<const char*>(p + at), 4);
     const uint64_t avail = size - at - 8;
-    if (rf64 && at == 12)
+    if (rf64 && at == 12) {  // the ds64 chunk: RIFF size, data size, sample count (8 bytes each), ...
       DESCENT_CHECK(id == "ds64" && len >= 24 && len <= avail, fn, ": ", name,
                     ": RF64 file without a valid ds64 chunk first (corrupt)");
-    if (id == "ds64" && rf64) ds64_data = uint64_t(le32(p + at + 16)) | uint64_t(le32(p + at + 20)) << 32;
+      ds64_data = uint64_t(le32(p + at + 16)) | uint64_t(le32(p + at + 20)) << 32;
+    }
     if (id == "data") {
       if (rf64 && len == 0xFFFFFFFFu) len = ds64_data;
       DESCENT_CHECK(have_fmt, fn, ": ", name, ": WAV data chunk at byte ", at, " comes before the fmt chunk");
