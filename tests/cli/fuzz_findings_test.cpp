@@ -125,6 +125,17 @@ TEST(FuzzFindings, AudioRf64WithALyingChunkIsRefused) {
   two_ds64 += std::string(28, '\0') + std::string("ds64\x00\x00\x00\x00", 8);
   m = error_of([&] { data::decode_audio(two_ds64.data(), two_ds64.size(), data::AudioReadOptions(), "c.wav"); });
   EXPECT_NE(m.find("c.wav: WAV file ends at byte 56 before its fmt chunk"), std::string::npos) << m;
+  // wav_fuzz, third: a valid RIFF file whose data chunk is followed by a LIST chunk claiming 4 GB
+  // made libsndfile loop too. The chunks after the data are walked as well, and libsndfile gets the
+  // file only up to the first one that runs past the end (WavHostile.LyingDataSize: trailing junk is ignored).
+  const unsigned char after_data[] = {
+      0x52, 0x49, 0x46, 0x46, 0x3c, 0x00, 0x00, 0x00, 0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20, 0x10, 0x00,
+      0x00, 0x00, 0x01, 0x00, 0x03, 0x00, 0x40, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x54,
+      0x64, 0x61, 0x74, 0x61, 0x13, 0x00, 0x00, 0x00, 0x40, 0xb7, 0xff, 0x52, 0x46, 0x36, 0x35, 0x44, 0x62, 0x46,
+      0x46, 0x58, 0x00, 0xf7, 0x00, 0x00, 0x57, 0x41, 0x56, 0x45, 0x4c, 0x49, 0x53, 0x54, 0xff, 0x52, 0x46, 0xfe,
+      0xff, 0x36, 0x35, 0xff, 0xf7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  m = error_of([&] { data::decode_audio(after_data, sizeof after_data, data::AudioReadOptions(), "d.wav"); });
+  EXPECT_NE(m.find("d.wav: cannot decode"), std::string::npos) << m;  // its fmt chunk says 21504 bits per sample
   const std::string rifx = std::string("RIFX\x00\x00\x00\x20WAVELIST\x40\x00\x00\x00", 20) + "xx";
   m = error_of([&] { data::decode_audio(rifx.data(), rifx.size(), data::AudioReadOptions(), "b.wav"); });
   EXPECT_NE(m.find("WAV chunk 'LIST' at byte 12 declares 1073741824 bytes"), std::string::npos) << m;

@@ -113,6 +113,9 @@ uint16_t le16(const unsigned char* p) { return uint16_t(p[0] | p[1] << 8); }
 struct WavLayout {
   bool is_wav = false;
   bool plain_riff = false;  ///< RIFF (not RIFX or RF64): its frame count is checked against libsndfile's
+  /// The bytes to hand to the decoder: all of them, or up to a chunk after the data chunk whose
+  /// size runs past the end of the file (trailing junk is ignored, and libsndfile never sees it).
+  size_t usable = 0;
   int format_tag = 0;
   int block_align = 0;
   uint64_t data_bytes = 0;
@@ -120,6 +123,7 @@ struct WavLayout {
 
 WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::string& name, const char* fn) {
   WavLayout w;
+  w.usable = size;
   if (size < 12 || std::memcmp(p + 8, "WAVE", 4) != 0) return w;
   // RIFF (little endian), RIFX (big endian) and RF64 (little endian; 64-bit sizes in a ds64 chunk)
   // share the chunk layout. libsndfile trusts chunk sizes that lie about the file (it shortens a
@@ -136,7 +140,15 @@ WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::strin
   size_t at = 12;
   bool have_fmt = false;
   uint64_t ds64_data = 0;  // RF64: the data chunk's real size
+  bool have_data = false;
   while (true) {
+    // The chunks after the data chunk are walked too: libsndfile reads them, and a lying LIST
+    // chunk after the data made it loop (wav_fuzz). The first one that runs past the end of the
+    // file, and everything after it, is cut off; a tail too short for a chunk header is ignored.
+    if (have_data && (at + 8 > size || u32(p + at + 4) > size - at - 8)) {
+      w.usable = std::min(at, size);
+      return w;
+    }
     DESCENT_CHECK(at + 8 <= size, fn, ": ", name, ": WAV file ends at byte ", size,
                   have_fmt ? " before its data chunk" : " before its fmt chunk", " (truncated)");
     uint64_t len = u32(p + at + 4);
@@ -147,17 +159,19 @@ WavLayout check_wav_chunks(const unsigned char* p, size_t size, const std::strin
                     ": RF64 file without a valid ds64 chunk first (corrupt)");
       ds64_data = uint64_t(le32(p + at + 16)) | uint64_t(le32(p + at + 20)) << 32;
     }
-    if (id == "data") {
+    if (id == "data" && !have_data) {
       if (rf64 && len == 0xFFFFFFFFu) len = ds64_data;
       DESCENT_CHECK(have_fmt, fn, ": ", name, ": WAV data chunk at byte ", at, " comes before the fmt chunk");
       DESCENT_CHECK(len <= avail, fn, ": ", name, ": WAV data chunk at byte ", at, " declares ", len,
                     " bytes but only ", avail, " follow (truncated file or wrong data size)");
       w.data_bytes = len;
-      return w;
+      have_data = true;
+      at += 8 + size_t(len) + size_t(len & 1);
+      continue;
     }
     DESCENT_CHECK(len <= avail, fn, ": ", name, ": WAV chunk '", id, "' at byte ", at, " declares ", len,
                   " bytes but only ", avail, " follow (truncated or corrupt)");
-    if (id == "fmt ") {
+    if (id == "fmt " && !have_data) {
       DESCENT_CHECK(len >= 16, fn, ": ", name, ": WAV fmt chunk of ", len, " bytes is too short (at least 16)");
       const unsigned char* f = p + at + 8;
       w.format_tag = u16(f);
@@ -291,9 +305,9 @@ AudioInfo probe(const void* data, size_t size, const std::string& name, const ch
   DESCENT_CHECK(size > 0, fn, ": ", name, ": empty file (0 bytes)");
   DESCENT_CHECK(known_container(static_cast<const unsigned char*>(data), size), fn, ": ", name,
                 ": not a WAV, FLAC, OGG, AIFF, AU or CAF file (unrecognised magic bytes)");
-  check_wav_chunks(static_cast<const unsigned char*>(data), size, name, fn);
+  const size_t usable = check_wav_chunks(static_cast<const unsigned char*>(data), size, name, fn).usable;
   check_ogg_pages(static_cast<const unsigned char*>(data), size, name, fn);
-  MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(size), 0};
+  MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(usable), 0};
   SF_INFO info;
   SndPtr f = open_memory(&mem, &info, name, fn);
   check_info(info, name, fn);
@@ -338,7 +352,7 @@ Audio decode_audio(const void* data, size_t size, const AudioReadOptions& option
                 ": not a WAV, FLAC, OGG, AIFF, AU or CAF file (unrecognised magic bytes)");
   const WavLayout wav = check_wav_chunks(static_cast<const unsigned char*>(data), size, name, fn);
   check_ogg_pages(static_cast<const unsigned char*>(data), size, name, fn);
-  MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(size), 0};
+  MemReader mem{static_cast<const unsigned char*>(data), sf_count_t(wav.usable), 0};
   SF_INFO info;
   SndPtr f = open_memory(&mem, &info, name, fn);
   check_info(info, name, fn);
