@@ -43,13 +43,13 @@ Tensor Preprocessor::audio(const Tensor& waveform) const {
 namespace {
 
 /// A text as the model gets it: token ids (at most max_length, at least one position), or the
-/// TF-IDF weights or counts of all its tokens.
-Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, const Preprocessor& pre, const std::string& s,
-                   const std::string& source) {
+/// TF-IDF weights (`tfidf`, parsed once by the caller) or counts of all its tokens.
+Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, const data::Tfidf* tfidf, const Preprocessor& pre,
+                   const std::string& s, const std::string& source) {
   std::vector<std::string> tokens = tok.tokenize(s, source);
   if (pre.representation == "tokens" && int64_t(tokens.size()) > pre.max_length) tokens.resize(size_t(pre.max_length));
   std::vector<int64_t> ids = vocab.encode(tokens);  // unknown tokens -> <unk>
-  if (pre.representation == "tfidf") return data::Tfidf::from_json(pre.tfidf_json, "preprocess.json").transform(ids);
+  if (pre.representation == "tfidf") return tfidf->transform(ids);
   if (pre.representation == "counts") return data::bag_of_words(ids, vocab.size());
   if (ids.empty()) ids.push_back(data::Vocab::kUnkIndex);  // an empty text still gives one position
   return from_vector(ids, {int64_t(ids.size())});
@@ -58,8 +58,15 @@ Tensor encode_text(const data::Tokenizer& tok, const data::Vocab& vocab, const P
 }  // namespace
 
 Tensor Preprocessor::text(const std::string& s, const std::string& source) const {
-  return encode_text(data::Tokenizer::from_json(tokenizer_json, "preprocess.json"), data::Vocab::from_tokens(vocab), *this,
+  const std::optional<data::Tfidf> weights = text_tfidf();
+  return encode_text(data::Tokenizer::from_json(tokenizer_json, "preprocess.json"), data::Vocab::from_tokens(vocab),
+                     weights ? &*weights : nullptr, *this,
                      s, source);
+}
+
+std::optional<data::Tfidf> Preprocessor::text_tfidf() const {
+  if (representation != "tfidf") return std::nullopt;
+  return data::Tfidf::from_json(tfidf_json, "preprocess.json");
 }
 
 Tensor Preprocessor::tabular(const std::vector<std::string>& header, const std::vector<std::string>& row,
@@ -103,9 +110,11 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
   // Text: the tokenizer and vocabulary are built once for all inputs.
   std::optional<data::Tokenizer> tokenizer;
   std::optional<data::Vocab> vocabulary;
+  std::optional<data::Tfidf> weights;
   if (modality == "text") {
     tokenizer = data::Tokenizer::from_json(tokenizer_json, "preprocess.json");
     vocabulary = data::Vocab::from_tokens(vocab);
+    weights = text_tfidf();
   }
   for (const auto& a : args) {
     const bool is_file = fs::is_regular_file(a, ec);
@@ -120,7 +129,7 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       names.push_back(a);
     } else if (modality == "text") {
       if (!is_file) {  // a literal text
-        out.push_back(encode_text(*tokenizer, *vocabulary, *this, a, "<text>"));
+        out.push_back(encode_text(*tokenizer, *vocabulary, weights ? &*weights : nullptr, *this, a, "<text>"));
         names.push_back(a.size() > 40 ? a.substr(0, 37) + "..." : a);
         continue;
       }
@@ -129,7 +138,8 @@ std::vector<Tensor> Preprocessor::read_inputs(const std::vector<std::string>& ar
       for (std::string line; std::getline(lines, line);) {
         ++n;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        out.push_back(encode_text(*tokenizer, *vocabulary, *this, line, a + ":" + std::to_string(n)));
+        out.push_back(encode_text(*tokenizer, *vocabulary, weights ? &*weights : nullptr, *this, line,
+                                  a + ":" + std::to_string(n)));
         names.push_back(a + ":" + std::to_string(n));
       }
     } else {

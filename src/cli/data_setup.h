@@ -6,6 +6,7 @@
 // standardizer), so `descent predict` needs only the run directory.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct Preprocessor {
   Tensor image(const Tensor& img) const;
   /// One model input from a waveform float [C, N] at sample_rate.
   Tensor audio(const Tensor& waveform) const;
+  /// The saved TF-IDF weights (representation "tfidf"), else none.
+  std::optional<data::Tfidf> text_tfidf() const;
   /// One model input from a text: int64 [L] token ids (L >= 1), or float [vocab] TF-IDF weights or counts.
   Tensor text(const std::string& text, const std::string& source = "<text>") const;
   /// One model input (float [D]) from a row of named string fields.

@@ -12,10 +12,14 @@
 namespace descent::data {
 namespace {
 
-// A contiguous float64 copy of a floating tensor, and the way back to its dtype.
-Tensor floating_copy(const Tensor& x, const char* what) {
+void check_floating(const Tensor& x, const char* what) {
   DESCENT_CHECK(x.defined() && is_floating(x.dtype()), what, ": expects a floating tensor, got ",
                 x.defined() ? detail::str_cat(x.dtype()) : std::string("undefined"), " (apply ToTensor first)");
+}
+
+// A contiguous float64 copy of a floating tensor (results go back with .to(x.dtype())).
+Tensor floating_copy(const Tensor& x, const char* what) {
+  check_floating(x, what);
   return x.to(DType::Float64).contiguous().clone();
 }
 
@@ -138,8 +142,9 @@ GaussianNoise::GaussianNoise(double std) : std_(std) {
 }
 
 Tensor GaussianNoise::apply(const Tensor& x, SampleRng& rng) const {
-  Tensor y = floating_copy(x, "GaussianNoise");
+  check_floating(x, "GaussianNoise");
   if (std_ == 0) return x;
+  Tensor y = floating_copy(x, "GaussianNoise");
   double* p = y.data_ptr<double>();
   // Box-Muller from the sample's stream.
   for (int64_t i = 0; i < y.numel(); i += 2) {
